@@ -3,9 +3,23 @@
  * list and this file is the only place that gathers them.
  */
 import type { OpDef } from '../op';
+import { activationOps } from './activations';
 import { arithmeticOps } from './arithmetic';
+import { linalgOps } from './linalg';
+import { lossOps } from './losses';
+import { reductionOps } from './reductions';
+import { softmaxOps } from './softmax';
+import { unaryOps } from './unary';
 
-const families: readonly (readonly OpDef[])[] = [arithmeticOps];
+const families: readonly (readonly OpDef[])[] = [
+  arithmeticOps,
+  linalgOps,
+  unaryOps,
+  activationOps,
+  softmaxOps,
+  reductionOps,
+  lossOps,
+];
 
 const registry = new Map<string, OpDef>();
 for (const family of families) {
