@@ -54,7 +54,9 @@ export class Graph {
   apply(opName: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
     const op = getOp(opName);
     if (inputs.length !== op.arity) {
-      throw new ShapeError(`${opName} takes ${op.arity} tensor argument${op.arity === 1 ? '' : 's'}, got ${inputs.length}`);
+      throw new ShapeError(
+        `${opName} takes ${op.arity} tensor argument${op.arity === 1 ? '' : 's'}, got ${inputs.length}`,
+      );
     }
     op.inferShape(
       inputs.map((n) => n.value.shape),
@@ -90,7 +92,8 @@ export class Graph {
       n.inputGrads = [];
     }
     const start = seed ?? Tensor.filled(root.value.shape, 1);
-    if (!sameShape(start.shape, root.value.shape)) throw new Error('backward seed has the wrong shape');
+    if (!sameShape(start.shape, root.value.shape))
+      throw new Error('backward seed has the wrong shape');
     root.grad = start;
     for (let id = root.id; id >= 0; id--) {
       const node = this.nodes[id];
@@ -115,7 +118,10 @@ export class Graph {
    * Re-runs forward with some leaves replaced, without touching the graph: returns every node's
    * value by id. The gradient check perturbs leaves through this.
    */
-  recompute(replaced: ReadonlyMap<Node, Tensor>, upTo: Node = this.nodes[this.nodes.length - 1]): Tensor[] {
+  recompute(
+    replaced: ReadonlyMap<Node, Tensor>,
+    upTo: Node = this.nodes[this.nodes.length - 1],
+  ): Tensor[] {
     const values: Tensor[] = [];
     for (let id = 0; id <= upTo.id; id++) {
       const node = this.nodes[id];

@@ -17,7 +17,9 @@ export class Tensor {
   constructor(shape: Shape, data?: Float64Array) {
     const size = sizeOf(shape);
     if (data && data.length !== size) {
-      throw new Error(`Tensor of shape ${formatShape(shape)} needs ${size} values, got ${data.length}`);
+      throw new Error(
+        `Tensor of shape ${formatShape(shape)} needs ${size} values, got ${data.length}`,
+      );
     }
     this.shape = shape;
     this.data = data ?? new Float64Array(size);
@@ -81,7 +83,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) throw new Error(`item() on a tensor of shape ${formatShape(this.shape)}`);
+    if (this.data.length !== 1)
+      throw new Error(`item() on a tensor of shape ${formatShape(this.shape)}`);
     return this.data[0];
   }
 

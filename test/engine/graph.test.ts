@@ -13,10 +13,19 @@ test('backward accumulates over every path: d(x*x + x)/dx = 2x + 1', () => {
 
 test('broadcast gradients are summed back to the operand shape', () => {
   const g = new Graph();
-  const a = g.leaf(Tensor.fromNested([[1, 2, 3], [4, 5, 6]]), { name: 'a', requiresGrad: true });
+  const a = g.leaf(
+    Tensor.fromNested([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+    { name: 'a', requiresGrad: true },
+  );
   const b = g.leaf(Tensor.fromNested([10, 20, 30]), { name: 'b', requiresGrad: true });
   const y = g.apply('mul', [a, b]);
   g.backward(y);
   assert.deepEqual(b.grad?.toNested(), [5, 7, 9]);
-  assert.deepEqual(a.grad?.toNested(), [[10, 20, 30], [10, 20, 30]]);
+  assert.deepEqual(a.grad?.toNested(), [
+    [10, 20, 30],
+    [10, 20, 30],
+  ]);
 });

@@ -51,7 +51,9 @@ export function singleOp(
   requiresGrad: boolean[] = values.map(() => true),
 ): { graph: Graph; leaves: Node[]; root: Node } {
   const graph = new Graph();
-  const leaves = values.map((v, i) => graph.leaf(v, { name: `x${i}`, requiresGrad: requiresGrad[i] }));
+  const leaves = values.map((v, i) =>
+    graph.leaf(v, { name: `x${i}`, requiresGrad: requiresGrad[i] }),
+  );
   const root = graph.apply(op, leaves, attrs);
   return { graph, leaves, root };
 }

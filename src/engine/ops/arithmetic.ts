@@ -28,7 +28,10 @@ export function sumBackLatex(expr: string, ctx: LatexContext, i: number): string
     const j = inShape.length - outShape.length + k;
     if (j < 0 || (inShape[j] === 1 && outShape[k] !== 1)) stretched.push(k);
   }
-  const label = stretched.length === 1 && stretched[0] === 0 && outShape.length === 2 ? 'rows' : `axes\\ ${stretched.join(',')}`;
+  const label =
+    stretched.length === 1 && stretched[0] === 0 && outShape.length === 2
+      ? 'rows'
+      : `axes\\ ${stretched.join(',')}`;
   return `\\textstyle\\sum_{\\text{${label}}} ${expr}`;
 }
 
@@ -58,7 +61,12 @@ export const sub: OpDef = {
   forward: ([a, b]) => zipWith(a, b, (x, y) => x - y),
   backward: (g, { inputs }, needs) => [
     needs[0] ? sumToShape(g, inputs[0].shape) : null,
-    needs[1] ? sumToShape(map(g, (x) => -x), inputs[1].shape) : null,
+    needs[1]
+      ? sumToShape(
+          map(g, (x) => -x),
+          inputs[1].shape,
+        )
+      : null,
   ],
   saves: () => nothingSaved,
   latex: {
@@ -74,8 +82,18 @@ export const mul: OpDef = {
   inferShape: broadcastShape('*'),
   forward: ([a, b]) => zipWith(a, b, (x, y) => x * y),
   backward: (g, { inputs: [a, b] }, needs) => [
-    needs[0] ? sumToShape(zipWith(g, b, (x, y) => x * y), a.shape) : null,
-    needs[1] ? sumToShape(zipWith(g, a, (x, y) => x * y), b.shape) : null,
+    needs[0]
+      ? sumToShape(
+          zipWith(g, b, (x, y) => x * y),
+          a.shape,
+        )
+      : null,
+    needs[1]
+      ? sumToShape(
+          zipWith(g, a, (x, y) => x * y),
+          b.shape,
+        )
+      : null,
   ],
   saves: () => ({ inputs: [0, 1], output: false }),
   latex: {
@@ -91,10 +109,19 @@ export const div: OpDef = {
   inferShape: broadcastShape('/'),
   forward: ([a, b]) => zipWith(a, b, (x, y) => x / y),
   backward: (g, { inputs: [a, b] }, needs) => [
-    needs[0] ? sumToShape(zipWith(g, b, (x, y) => x / y), a.shape) : null,
+    needs[0]
+      ? sumToShape(
+          zipWith(g, b, (x, y) => x / y),
+          a.shape,
+        )
+      : null,
     needs[1]
       ? sumToShape(
-          zipWith(zipWith(g, a, (x, y) => x * y), b, (x, y) => -x / (y * y)),
+          zipWith(
+            zipWith(g, a, (x, y) => x * y),
+            b,
+            (x, y) => -x / (y * y),
+          ),
           b.shape,
         )
       : null,
@@ -108,7 +135,9 @@ export const div: OpDef = {
         : `\\operatorname{diag}(-${c.args[0]} / ${c.args[1]}^2)`,
     vjp: (i, c) =>
       sumBackLatex(
-        i === 0 ? `${c.grad} \\oslash ${c.args[1]}` : `-${c.grad} \\odot ${c.args[0]} \\oslash ${c.args[1]}^{2}`,
+        i === 0
+          ? `${c.grad} \\oslash ${c.args[1]}`
+          : `-${c.grad} \\odot ${c.args[0]} \\oslash ${c.args[1]}^{2}`,
         c,
         i,
       ),
@@ -123,14 +152,22 @@ export const pow: OpDef = {
   backward: (g, { inputs: [a, b], output }, needs) => {
     const gradA = needs[0]
       ? sumToShape(
-          zipWith(g, zipWith(a, b, (x, y) => (y === 0 ? 0 : y * x ** (y - 1))), (u, v) => u * v),
+          zipWith(
+            g,
+            zipWith(a, b, (x, y) => (y === 0 ? 0 : y * x ** (y - 1))),
+            (u, v) => u * v,
+          ),
           a.shape,
         )
       : null;
     // ∂(a^b)/∂b = a^b ln a; defined for a > 0 (0 where a^b is 0 and a = 0, as PyTorch does).
     const gradB = needs[1]
       ? sumToShape(
-          zipWith(g, zipWith(output, a, (o, x) => (x === 0 ? 0 : o * Math.log(x))), (u, v) => u * v),
+          zipWith(
+            g,
+            zipWith(output, a, (o, x) => (x === 0 ? 0 : o * Math.log(x))),
+            (u, v) => u * v,
+          ),
           b.shape,
         )
       : null;
