@@ -749,3 +749,87 @@ test('reshape saves nothing; LaTeX names the shapes', () => {
   assert.equal(op.latex.formula(c), '\\operatorname{reshape}(X,\\ 3 \\times 2)');
   assert.equal(op.latex.vjp(0, c), '\\operatorname{reshape}(\\delta,\\ 2 \\times 3)');
 });
+
+/** Names that stress script placement: plain, subscripted, superscripted, accented, a formula. */
+const latexNames = fc.constantFrom(
+  'X',
+  'W_1',
+  'x^{2}',
+  '\\bar{Z}_1',
+  '(X W_1 + b_1)',
+  "h'",
+  '\\delta_2',
+);
+
+/**
+ * Fails on LaTeX that cannot render: unbalanced braces or \left/\right, a leaked JavaScript
+ * value, or a second subscript/superscript on one base (`W_1_{ij}`), which KaTeX rejects.
+ */
+function assertLatexSane(latex: string): void {
+  let depth = 0;
+  for (let i = 0; i < latex.length; i++) {
+    if (latex[i] === '\\') i++;
+    else if (latex[i] === '{') depth++;
+    else if (latex[i] === '}' && --depth < 0) assert.fail(`unbalanced } in ${latex}`);
+  }
+  assert.equal(depth, 0, `unbalanced { in ${latex}`);
+  assert.equal(latex.split('\\left').length, latex.split('\\right').length, latex);
+  assert.doesNotMatch(latex, /undefined|NaN|null|Infinity|\[object/, latex);
+  const atom = String.raw`(?:\\[A-Za-z]+|[A-Za-z0-9']|\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\})`;
+  assert.doesNotMatch(latex, new RegExp(`_${atom}_`), `double subscript in ${latex}`);
+  assert.doesNotMatch(latex, new RegExp(`\\^${atom}\\^`), `double superscript in ${latex}`);
+  assert.doesNotMatch(latex, new RegExp(`'\\^`), `prime then superscript in ${latex}`);
+}
+
+test('LaTeX of matmul, transpose and reshape renders for any operand names and shapes', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(plainKind, fc.constant([3, 2]), fc.constant([2, 3])),
+      dim,
+      dim,
+      dim,
+      latexNames,
+      latexNames,
+      (kind, m, k, n, a, b) => {
+        const [sa, sb] = shapesFor([Math.min(kind[0], 2), Math.min(kind[1], 2)], m, k, n);
+        const shapes = [kind[0] === 3 ? [2, ...sa] : sa, kind[1] === 3 ? [2, ...sb] : sb];
+        const mm = getOp('matmul');
+        const c = latexCtx(shapes, mm.inferShape(shapes, {}), [a, b]);
+        for (const text of [
+          mm.latex.formula(c),
+          mm.latex.local(0, c),
+          mm.latex.local(1, c),
+          mm.latex.vjp(0, c),
+          mm.latex.vjp(1, c),
+        ]) {
+          assertLatexSane(text);
+        }
+        const perm = randomPermutation(shapes[0].length, rng(m * 16 + k * 4 + n));
+        for (const attrs of [{ axes: null }, { axes: perm }]) {
+          const t = latexCtx(
+            [shapes[0]],
+            getOp('transpose').inferShape([shapes[0]], attrs),
+            [a],
+            attrs,
+          );
+          for (const text of [
+            getOp('transpose').latex.formula(t),
+            getOp('transpose').latex.local(0, t),
+            getOp('transpose').latex.vjp(0, t),
+          ]) {
+            assertLatexSane(text);
+          }
+        }
+        const r = latexCtx([shapes[0]], [sizeOf(shapes[0])], [a], { shape: [-1] });
+        for (const text of [
+          getOp('reshape').latex.formula(r),
+          getOp('reshape').latex.local(0, r),
+          getOp('reshape').latex.vjp(0, r),
+        ]) {
+          assertLatexSane(text);
+        }
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
