@@ -374,12 +374,13 @@ test('matmul gradients match finite differences (1-D, 2-D, batched with broadcas
       dim,
       dim,
       dim,
-      fc.boolean(),
+      fc.constantFrom('none', 'left', 'right'),
       fc.integer(),
-      (batch, m, k, n, vecB, seed) => {
+      (batch, m, k, n, vector, seed) => {
         const next = rng(seed);
-        const sa = [...batch.a, m, k];
-        const sb = vecB ? [k] : [...batch.b, k, n];
+        // A 1-D operand against a batched one: its gradient sums over the whole batch.
+        const sa = vector === 'left' ? [k] : [...batch.a, m, k];
+        const sb = vector === 'right' ? [k] : [...batch.b, k, n];
         const err = gradientError(
           'matmul',
           [randomTensor(sa, next), randomTensor(sb, next)],
