@@ -1,0 +1,211 @@
+// Starts the VS Code server from code-server@4.100.3 on 127.0.0.1 and builds workbench URLs that
+// load an extension under development (and, optionally, its extension-host tests). Shared by the
+// e2e harness (test/e2e/harness.ts) and `npm start` (scripts/start.mjs). See install.d.mts for
+// the types.
+//
+// Why the URL: code-server refuses --extensionDevelopmentPath/--extensionTestsPath on its command
+// line, but the web workbench reads them from the `payload` query parameter.
+/* global setTimeout, clearTimeout, URLSearchParams */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { codeServerEntry } from './install.mjs';
+
+const LISTENING = /HTTP server listening on (http:\/\/127\.0\.0\.1:(\d+))/;
+
+/**
+ * Starts code-server in a process group of its own, with every folder it writes (user data,
+ * extensions, XDG config and data) inside a fresh temporary folder. Resolves once it prints the
+ * port it listens on.
+ *
+ * @param {object} options
+ * @param {string} options.workspace the folder opened when a URL names no other.
+ * @param {number} [options.port] default 0: the system picks a free port.
+ * @param {number} [options.startTimeoutMs] default 60 s.
+ * @param {(line: string) => void} [options.onOutput] every line the server prints.
+ * @param {string} [options.tempParent] where the temporary folder goes (default: the OS's).
+ */
+export async function startCodeServer(options) {
+  const { workspace, port = 0, startTimeoutMs = 60_000, onOutput } = options;
+  const temp = mkdtempSync(join(options.tempParent ?? tmpdir(), 'backprop-notes-vscode-'));
+  const dir = (name) => {
+    const path = join(temp, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
+  const configFile = join(temp, 'config.yaml');
+  writeFileSync(configFile, 'auth: none\n');
+  const userData = dir('user-data');
+  // No welcome page, no trust prompt, no telemetry prompt: the window shows only what we open.
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'git.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
+
+  const args = [
+    codeServerEntry,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--config',
+    configFile,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    dir('extensions'),
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    resolve(workspace),
+  ];
+  const child = spawn(process.execPath, args, {
+    // Its own process group, so stop() ends the server and every process it started.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      EXTENSIONS_GALLERY: '{}', // no marketplace is reachable here
+      XDG_CONFIG_HOME: dir('xdg-config'),
+      XDG_DATA_HOME: dir('xdg-data'),
+      XDG_CACHE_HOME: dir('xdg-cache'),
+      VSCODE_PROXY_URI: '',
+    },
+  });
+
+  const output = [];
+  let exited = false;
+  const exitedPromise = new Promise((resolveExit) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolveExit({ code, signal });
+    }),
+  );
+
+  let stopped = false;
+  /** Ends the server's process group and removes the temporary folder; safe to call twice. */
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    if (!exited && child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // the group is already gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // gone by now
+        }
+      }, 5_000);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    // The group may outlive its leader for a moment (file watchers, the extension host).
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // nothing left
+    }
+    rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  let startTimer;
+  try {
+    const baseUrl = await new Promise((resolveStart, reject) => {
+      let buffered = '';
+      const onData = (chunk) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) {
+          output.push(line);
+          if (output.length > 2000) output.shift();
+          onOutput?.(line);
+          const match = LISTENING.exec(line);
+          if (match) resolveStart(match[1]);
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
+      startTimer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `code-server did not report its port within ${startTimeoutMs / 1000} s. Its output:\n` +
+                output.slice(-40).join('\n'),
+            ),
+          ),
+        startTimeoutMs,
+      );
+      exitedPromise.then(({ code, signal }) => {
+        reject(
+          new Error(
+            `code-server exited (${code ?? signal}) before listening. Its output:\n` +
+              output.slice(-40).join('\n') +
+              `\nIf a module failed to load, reinstall: rm -rf .vscode-test/code-server && node scripts/e2e/install.mjs`,
+          ),
+        );
+      });
+      child.once('error', reject);
+    });
+    clearTimeout(startTimer);
+    const port = Number(new URL(baseUrl).port);
+    return {
+      port,
+      baseUrl,
+      tempDir: temp,
+      pid: child.pid,
+      output,
+      exited: exitedPromise,
+      stop,
+      /** See workbenchUrl() below; the authority is this server. */
+      workbenchUrl: (urlOptions) => workbenchUrl({ ...urlOptions, port }),
+    };
+  } catch (error) {
+    clearTimeout(startTimer);
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The URL of a workbench window on `folder`, with the extension at `extensionDevelopmentPath`
+ * loaded as a development extension and, when given, the tests module `extensionTestsPath` run
+ * inside the extension host (the workbench then calls window.codeAutomationExit(code)).
+ * Paths are absolute paths on this machine; they become vscode-remote:// URIs of the server.
+ *
+ * @param {{ port: number, folder: string, extensionDevelopmentPath?: string, extensionTestsPath?: string }} options
+ */
+export function workbenchUrl({ port, folder, extensionDevelopmentPath, extensionTestsPath }) {
+  const authority = `127.0.0.1:${port}`;
+  // Each path segment percent-encoded, so spaces, '#' and '?' in folder names survive.
+  const remote = (path) =>
+    `vscode-remote://${authority}${resolve(path).split('/').map(encodeURIComponent).join('/')}`;
+  const payload = [];
+  if (extensionDevelopmentPath)
+    payload.push(['extensionDevelopmentPath', remote(extensionDevelopmentPath)]);
+  if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
+  const query = new URLSearchParams({ folder: resolve(folder) });
+  if (payload.length > 0) query.set('payload', JSON.stringify(payload));
+  return `http://${authority}/?${query.toString()}`;
+}
