@@ -51,6 +51,11 @@ export interface ModelBlock {
   readonly index: number;
   /** The range of the block's content (for a fence: the lines between the fences). */
   readonly range: SourceRange;
+  /**
+   * For a Markdown fence, its info string after the language word, trimmed: `{wrt=W1}` for
+   * ```` ```model {wrt=W1} ````. '' when there is none or the block is not a fence.
+   */
+  readonly info?: string;
   readonly graph: Graph;
   /** The statements that evaluated, in order. Statements after an error still evaluate when they can. */
   readonly statements: readonly Statement[];
