@@ -6,10 +6,10 @@
  * Side effect: the block's graph is left with the gradients of `graph.backward(root)` (seeded
  * as `RootInfo.seed` says), so hovers reading `node.grad` afterwards see the same numbers.
  */
+import { plain } from './nested';
 import { type GradientCheckOptions, gradientCheck } from '../engine/gradcheck';
 import type { Node } from '../engine/graph';
 import { jacobian } from '../engine/jacobian';
-import { hasOp } from '../engine/ops/index';
 import { type Nested, Tensor } from '../engine/tensor';
 import type { ModelBlock } from '../spec/model';
 import type {
@@ -20,6 +20,7 @@ import type {
   ExplainedNode,
   Explanation,
   GradientExplanation,
+  LocalDerivative,
   NodeRole,
   NotationEntry,
   RootInfo,
@@ -37,7 +38,7 @@ import {
   expressionLatex,
   needsOf,
   opLatex,
-  routeEdges,
+  routes,
   statementVjp,
 } from './structure';
 
@@ -104,7 +105,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
       label: labels[rootNode.id],
       role: block.root.role,
       shape: [...rootNode.value.shape],
-      value: rootNode.value.toNested(),
+      value: plain(rootNode.value),
       seed: scalar ? 'scalar' : 'ones',
     };
     if (!scalar) {
@@ -147,7 +148,8 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   for (const n of nodes) {
     const symbol = symbols.get(n.id);
     if (symbol && n.op !== 'leaf') {
-      notation.push({ symbol, meaning: partial(rootLabel, labels[n.id]), node: n.id });
+      const seed = n === rootNode ? (n.value.size === 1 ? ' = 1' : ' = \\mathbf{1}') : '';
+      notation.push({ symbol, meaning: partial(rootLabel, labels[n.id]) + seed, node: n.id });
     }
   }
 
@@ -172,7 +174,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
       terms: [],
       simplified: null,
       shape: [...rootNode.value.shape],
-      value: (grads[rootNode.id] as Tensor).toNested(),
+      value: plain(grads[rootNode.id] as Tensor),
     });
     const remaining = new Map<number, number>();
     const pending = new Map<number, StepTerm[]>();
@@ -223,7 +225,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
           terms: termList,
           simplified,
           shape: [...b.value.shape],
-          value: (grads[b.id] ?? new Tensor(b.value.shape)).toNested(),
+          value: plain(grads[b.id] ?? new Tensor(b.value.shape)),
         });
       }
     }
@@ -268,7 +270,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
       // Explicit Jacobians of a non-scalar root; `jacobian` runs backward per row, so restore after.
       gradients.forEach((g, i) => {
         const j = jacobian(graph, rootNode, nodes[g.node], maxJacobianEntries);
-        gradients[i] = { ...g, jacobian: j ? j.toNested() : null };
+        gradients[i] = { ...g, jacobian: j ? plain(j) : null };
       });
       graph.backward(rootNode);
     }
@@ -330,8 +332,8 @@ function explainNode(s: BlockStructure, n: Node, grad: Tensor | null): Explained
     role,
     requiresGrad: n.requiresGrad,
     shape: [...n.value.shape],
-    value: n.value.toNested(),
-    grad: grad ? grad.toNested() : null,
+    value: plain(n.value),
+    grad: grad ? plain(grad) : null,
     formula,
     statement: statementIndex,
     range: containing ? containing.range : null,
@@ -465,22 +467,34 @@ function statementTerms(
   const out = new Map<number, { rule: string; value: Nested }>();
   for (const [id, list] of rules) {
     const value = values.get(id) ?? new Tensor(s.graph.nodes[id].value.shape);
-    out.set(id, { rule: list.join(' + '), value: value.toNested() });
+    out.set(id, { rule: list.join(' + '), value: plain(value) });
   }
   return out;
 }
 
 function makeFactor(s: BlockStructure, a: Node, b: Node, maxEntries: number): ChainFactor {
   const labels = s.labels;
-  const locals = routeEdges(s, a, b)
-    .filter((e) => e.via.op !== 'leaf' && hasOp(e.via.op))
-    .map((e) => ({
-      node: e.via.id,
-      op: e.via.op,
-      argument: e.argument,
-      latex: opLatex(s, e.via, 'local', e.argument, ''),
-    }));
-  const informative = locals.filter((l) => l.latex.trim() !== 'I');
+  const found = routes(s, a, b);
+  const locals: LocalDerivative[] = [];
+  const routeLatex = found.map((route) => {
+    const parts: string[] = [];
+    for (const e of route) {
+      const latex = opLatex(s, e.via, 'local', e.argument, '');
+      if (!locals.some((l) => l.node === e.via.id && l.argument === e.argument)) {
+        locals.push({ node: e.via.id, op: e.via.op, argument: e.argument, latex });
+      }
+      if (latex.trim() !== 'I') parts.push(latex);
+    }
+    if (parts.length === 0) return 'I';
+    // A local written as an equation (matmul's index form) is bracketed when it is one of several.
+    return parts.length === 1
+      ? parts[0]
+      : parts.map((p) => (p.includes('=') ? `\\left[${p}\\right]` : p)).join(' \\cdot ');
+  });
+  const local =
+    routeLatex.length <= 1
+      ? (routeLatex[0] ?? 'I')
+      : routeLatex.map((r) => (r.includes('=') ? `\\left[${r}\\right]` : r)).join(' + ');
   const jacobianShape = [...a.value.shape, ...b.value.shape];
   const jacobianSize = a.value.size * b.value.size;
   let jac: Tensor | null = null;
@@ -498,12 +512,12 @@ function makeFactor(s: BlockStructure, a: Node, b: Node, maxEntries: number): Ch
     of: a.id,
     wrt: b.id,
     latex: partial(labels[a.id], labels[b.id]),
-    local: informative.length > 0 ? informative.map((l) => l.latex).join(',\\quad ') : 'I',
+    local,
     locals,
     jacobianShape,
     jacobianSize,
     vjpShape: [...b.value.shape],
-    jacobian: jac ? jac.toNested() : null,
+    jacobian: jac ? plain(jac) : null,
   };
 }
 
@@ -538,7 +552,7 @@ function chainFor(t: Node, rootNode: Node, seed: Tensor, c: ChainContext): Gradi
         nodes: trail.map((n) => n.id),
         factors,
         latex: factors.map((f) => f.latex).join('\\, '),
-        value: g.toNested(),
+        value: plain(g),
       });
       return;
     }
@@ -588,7 +602,7 @@ function chainFor(t: Node, rootNode: Node, seed: Tensor, c: ChainContext): Gradi
         ? 'leaf'
         : 'computed',
     shape: [...t.value.shape],
-    grad: grad.toNested(),
+    grad: plain(grad),
     derivative,
     latex: `${derivative} = ${sum || '0'}`,
     paths,

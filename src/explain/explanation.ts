@@ -229,8 +229,10 @@ export interface ChainFactor {
   /** `\frac{\partial P}{\partial Z_{2}}`. */
   readonly latex: string;
   /**
-   * The local derivative, from the ops' own LaTeX: the non-identity `locals` joined by
-   * `,\quad`, or `I` when every op on the way is an identity (an add, say).
+   * The local derivative, from the ops' own LaTeX: for each route inside A's statement from A
+   * to B, the product (`\cdot`) of its non-identity local derivatives; routes summed (B used
+   * twice, as in `x * x`); `I` when every op on the way is an identity (an add, say). A local
+   * written as an index equation is bracketed when combined with others.
    */
   readonly local: string;
   /** Each op edge inside A's statement from A down to B, in that order, with its local derivative. */

@@ -4,6 +4,7 @@
  * checked against the real output. Where an op sits between two layers, it is named as what
  * keeps them apart.
  */
+import { plain } from './nested';
 import type { Graph, Node } from '../engine/graph';
 import { getOp } from '../engine/ops/index';
 import type { Tensor } from '../engine/tensor';
@@ -179,11 +180,11 @@ function collapse(
     layers: [...chain],
     weightLatex: `W = ${wNames.join(' ')}`,
     weightShape: [...w.shape],
-    weight: w.toNested(),
+    weight: plain(w),
     biasLatex: b && bLatex ? `b = ${bLatex}` : null,
     biasShape: b ? [...b.shape] : null,
-    bias: b ? b.toNested() : null,
-    output: out.toNested(),
+    bias: b ? plain(b) : null,
+    output: plain(out),
     maxAbsDifference: diff,
     equal: diff <= 1e-9 * scale,
   };

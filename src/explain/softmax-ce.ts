@@ -6,6 +6,7 @@
  * by the loss) and the fused `softmax_cross_entropy(Z, y)`. Both losses average over the rows, so
  * N is the number of rows (the product of all axes but the last).
  */
+import { plain } from './nested';
 import type { Node } from '../engine/graph';
 import { getOp } from '../engine/ops/index';
 import { Tensor } from '../engine/tensor';
@@ -84,10 +85,10 @@ export function softmaxCrossEntropy(
       latex:
         `${partial(rootLabel, z)} = ${scaled}\\frac{1}{N}\\left(${p} - Y\\right),` +
         `\\quad N = ${rows},\\ ${yIs}`,
-      oneHot: oneHot.toNested(),
-      probabilitiesValue: probabilities.toNested(),
-      value: new Tensor(probabilities.shape, value).toNested(),
-      backprop: backprop.toNested(),
+      oneHot: plain(oneHot),
+      probabilitiesValue: plain(probabilities),
+      value: plain(new Tensor(probabilities.shape, value)),
+      backprop: plain(backprop),
       maxAbsDifference: diff,
       agrees: diff <= 1e-9 * Math.max(1, scale),
     });

@@ -211,10 +211,10 @@ export function addTensors(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
- * The edges inside statement `a` that lie on a route from `a` down to frontier node `b`, in
- * depth-first order from `a`.
+ * The routes inside statement `a` from `a` down to frontier node `b`: each a list of edges, from
+ * `a` first. At most `limit` routes (a statement rarely has more than two).
  */
-export function routeEdges(s: BlockStructure, a: Node, b: Node): Edge[] {
+export function routes(s: BlockStructure, a: Node, b: Node, limit = 16): Edge[][] {
   const reaches = new Map<number, boolean>();
   const reach = (n: Node): boolean => {
     if (n === b) return true;
@@ -225,18 +225,15 @@ export function routeEdges(s: BlockStructure, a: Node, b: Node): Edge[] {
     reaches.set(n.id, r);
     return r;
   };
-  const edges: Edge[] = [];
-  const seen = new Set<number>();
-  const walk = (n: Node): void => {
+  const out: Edge[][] = [];
+  const walk = (n: Node, trail: Edge[]): void => {
     n.inputs.forEach((input, argument) => {
-      if (!reach(input)) return;
-      edges.push({ via: n, argument, to: input });
-      if (input !== b && !seen.has(input.id)) {
-        seen.add(input.id);
-        walk(input);
-      }
+      if (out.length >= limit || !reach(input)) return;
+      const next = [...trail, { via: n, argument, to: input }];
+      if (input === b) out.push(next);
+      else walk(input, next);
     });
   };
-  walk(a);
-  return edges;
+  walk(a, []);
+  return out;
 }

@@ -1,0 +1,265 @@
+/**
+ * The Explanation as Markdown with `$$` LaTeX: what a user pastes into their notes. Values are
+ * `bmatrix`es (middle rows/columns elided with ⋯/⋮ beyond the limits), shapes go in tables.
+ * Renders in VS Code's Markdown preview (KaTeX) and any `$$`-aware Markdown.
+ */
+import type { Nested } from '../engine/tensor';
+import type { Explanation, ExplainedNode, GradientExplanation } from '../explain/explanation';
+import {
+  type RenderOptions,
+  type Renderable,
+  blocksOf,
+  focusGradient,
+  steps as stepsShown,
+  wants,
+} from './common';
+import { bmatrix, bytesText, compactNumber, numberLatex, shapeText } from './format';
+
+export interface MarkdownOptions extends RenderOptions {
+  /** Heading level of each block's title (default 2: `##`). */
+  readonly headingLevel?: number;
+}
+
+export function renderMarkdown(x: Renderable, options: MarkdownOptions = {}): string {
+  const blocks = blocksOf(x);
+  if (blocks.length === 0) return '_No model blocks found._\n';
+  return blocks.map((e) => renderBlock(e, options).join('\n')).join('\n\n') + '\n';
+}
+
+/** A display-math block. */
+function math(latex: string): string[] {
+  return ['$$', latex, '$$'];
+}
+
+/** `| a | b |` rows with a header separator; pipes inside cells escaped. */
+function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const cell = (c: string): string => c.replace(/\|/g, '\\|');
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `|${header.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+}
+
+const inline = (latex: string): string => `$${latex}$`;
+
+function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
+  const level = Math.min(5, Math.max(1, o.headingLevel ?? 2));
+  const h = (k: number): string => '#'.repeat(level + k);
+  const out: string[] = [];
+  const title = e.root
+    ? typeof e.root.value === 'number'
+      ? `Block ${e.index + 1} — ${inline(`${e.root.label} = ${numberLatex(e.root.value, o.digits)}`)}`
+      : `Block ${e.index + 1} — ${inline(e.root.label)} (${shapeText(e.root.shape)})`
+    : `Block ${e.index + 1}`;
+  out.push(`${h(0)} ${title}`);
+  const section = (name: string, lines: string[]): void => {
+    if (lines.length === 0) return;
+    out.push('', `${h(1)} ${name}`, '', ...lines);
+  };
+  if (wants(o, 'errors') && e.errors.length > 0) {
+    section(
+      'Errors',
+      e.errors.map((err) => `- line ${err.line}, column ${err.column}: ${err.message}`),
+    );
+  }
+  if (wants(o, 'forward')) section('Forward', forward(e, o));
+  if (e.root !== null) {
+    if (wants(o, 'gradients')) section('Gradients', gradients(e, o));
+    const focus = focusGradient(e);
+    if (wants(o, 'chain') && focus)
+      section(`Chain rule for ${inline(focus.derivative)}`, chain(focus));
+    if (wants(o, 'steps')) section('Backprop steps', steps(e, o));
+    if (wants(o, 'softmax')) section('Softmax + cross-entropy', softmax(e, o));
+    if (wants(o, 'memory')) section('Memory', memory(e));
+    if (wants(o, 'linearity')) section('Linearity', linearity(e, o));
+    if (wants(o, 'check') && e.gradientCheck) section('Gradient check', check(e));
+  }
+  if (wants(o, 'notices') && e.notices.length > 0) {
+    out.push('', ...e.notices.map((n) => `> ${n}`));
+  }
+  return out;
+}
+
+function valueLatex(value: Nested, o: MarkdownOptions): string {
+  return bmatrix(value, o);
+}
+
+function forward(e: Explanation, o: MarkdownOptions): string[] {
+  const named = e.nodes.filter((n) => n.name !== null);
+  const rows = named.map((n) => [
+    inline(n.label),
+    roleText(n),
+    shapeText(n.shape),
+    n.formula ? inline(n.formula) : n.source !== null ? `\`${clip(n.source)}\`` : '',
+  ]);
+  const out = mdTable(['tensor', 'role', 'shape', 'computed as'], rows);
+  const lines = named.map((n) => {
+    const head = n.formula ?? n.label;
+    return `${head} &= ${valueLatex(n.value, o)}`;
+  });
+  if (lines.length > 0) {
+    out.push('', ...math(`\\begin{aligned}\n${lines.join(' \\\\[4pt]\n')}\n\\end{aligned}`));
+  }
+  return out;
+}
+
+function roleText(n: ExplainedNode): string {
+  return n.role === 'computed' || n.role === 'subexpression'
+    ? ''
+    : n.role === 'leaf'
+      ? 'leaf'
+      : n.role;
+}
+
+function clip(s: string, max = 48): string {
+  const one = s.replace(/\s+/g, ' ').replace(/`/g, "'").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function gradients(e: Explanation, o: MarkdownOptions): string[] {
+  const shown = o.focusOnly ? e.gradients.filter((g) => g.node === e.focus) : e.gradients;
+  if (shown.length === 0) return ['_No tensor gets a gradient._'];
+  const lines = shown.map((g) => `${g.derivative} &= ${valueLatex(g.grad, o)}`);
+  return math(`\\begin{aligned}\n${lines.join(' \\\\[4pt]\n')}\n\\end{aligned}`);
+}
+
+function chain(g: GradientExplanation): string[] {
+  if (g.paths.length === 0) return ['_No path from the root reaches this tensor._'];
+  const out = math(g.latex);
+  if (g.paths.length > 1) {
+    out.push(
+      '',
+      `${g.pathCount} paths reach ${inline(g.label)}; the multivariate chain rule adds their contributions.`,
+    );
+  }
+  const seen = new Set<string>();
+  const rows: string[][] = [];
+  for (const p of g.paths) {
+    for (const f of p.factors) {
+      const key = `${f.of}:${f.wrt}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push([
+        inline(f.latex),
+        shapeText(f.jacobianShape),
+        shapeText(f.vjpShape),
+        inline(f.local),
+      ]);
+    }
+  }
+  out.push(
+    '',
+    ...mdTable(['factor', 'full Jacobian', 'VJP backprop computes', 'local derivative'], rows),
+  );
+  return out;
+}
+
+function steps(e: Explanation, o: MarkdownOptions): string[] {
+  const shown = stepsShown(e, o);
+  const legend = e.notation.map((n) => `${inline(n.symbol)} = ${inline(n.meaning)}`).join(', ');
+  const out: string[] = [];
+  if (legend) out.push(`Notation: ${legend}.`, '');
+  const rules = shown.map((s) => s.latex.replace(/ = /, ' &= '));
+  out.push(...math(`\\begin{aligned}\n${rules.join(' \\\\\n')}\n\\end{aligned}`));
+  const values = shown
+    .filter((s) => s.kind !== 'seed')
+    .map((s) => `${s.symbol} &= ${valueLatex(s.value, o)}`);
+  if (values.length > 0) {
+    out.push(
+      '',
+      'With the numbers:',
+      '',
+      ...math(`\\begin{aligned}\n${values.join(' \\\\[4pt]\n')}\n\\end{aligned}`),
+    );
+  }
+  return out;
+}
+
+function softmax(e: Explanation, o: MarkdownOptions): string[] {
+  const out: string[] = [];
+  for (const x of e.softmaxCrossEntropy) {
+    out.push(
+      ...math(`${x.latex}\n\\\\\n${valueLatex(x.value, o)}`),
+      '',
+      x.agrees
+        ? `Backprop computed the same (largest difference ${compactNumber(x.maxAbsDifference, 2)}).`
+        : `**Backprop computed something else** (largest difference ${compactNumber(x.maxAbsDifference, 2)}).`,
+      '',
+    );
+  }
+  return out;
+}
+
+function memory(e: Explanation): string[] {
+  const m = e.memory;
+  if (!m) return [];
+  const rows: string[][] = [];
+  for (const op of m.ops) {
+    if (op.saved.length === 0) continue;
+    for (const t of op.saved) {
+      rows.push([
+        `${inline(op.label)} (${op.op})`,
+        `${inline(t.label)} (${t.as})`,
+        shapeText(t.shape),
+        t.counted ? bytesText(t.bytes) : `kept already`,
+      ]);
+    }
+  }
+  const inf = m.inference;
+  return [
+    ...mdTable(['op', 'keeps for backward', 'shape', 'bytes'], rows),
+    '',
+    `Backward keeps **${bytesText(m.savedBytes)}** (float64, each tensor counted once; ` +
+      `${bytesText(m.savedActivationBytes)} of it activations). A forward-only run peaks at ` +
+      `**${bytesText(inf.peakBytes)}** (${bytesText(inf.leafBytes)} of leaves + ` +
+      `${bytesText(inf.peakActivationBytes)} of values alive at once).`,
+  ];
+}
+
+function linearity(e: Explanation, o: MarkdownOptions): string[] {
+  const l = e.linearity;
+  const out: string[] = [];
+  const layer = (i: number): string => inline(e.nodes[l.layers[i].output].label);
+  for (const run of l.runs) {
+    out.push(
+      `Layers ${run.layers.map(layer).join(', ')} are stacked with nothing between them, so they are one affine layer:`,
+      '',
+    );
+    const lines = [`${run.weightLatex} &= ${valueLatex(run.weight, o)}`];
+    if (run.biasLatex !== null && run.bias !== null)
+      lines.push(`${run.biasLatex} &= ${valueLatex(run.bias, o)}`);
+    out.push(...math(`\\begin{aligned}\n${lines.join(' \\\\[4pt]\n')}\n\\end{aligned}`), '');
+    out.push(
+      run.equal
+        ? `$xW + b$ gives the same output (largest difference ${compactNumber(run.maxAbsDifference, 2)}).`
+        : `$xW + b$ differs from the real output by up to ${compactNumber(run.maxAbsDifference, 2)}.`,
+      '',
+    );
+  }
+  for (const b of l.blocked) out.push(`- ${b.message}`);
+  return out;
+}
+
+function check(e: Explanation): string[] {
+  const r = e.gradientCheck!;
+  const rows = r.tensors.map((t) => [
+    t.name,
+    shapeText(t.shape),
+    `${t.elements.length}${t.sampled ? ` of ${t.total}` : ''}`,
+    t.worst ? compactNumber(t.worst.relativeError, 2) : '—',
+    t.worst ? compactNumber(t.worst.analytic, 6) : '—',
+    t.worst ? compactNumber(t.worst.numeric, 6) : '—',
+    t.kinks > 0 ? `${t.grade} (${t.kinks} kinks)` : t.grade,
+  ]);
+  return [
+    `Central differences with $h = ${numberLatex(r.h)}$; relative error $|a - n| / \\max(|a|, |n|)$, ` +
+      `good $\\le ${numberLatex(r.bands.good)}$, ok $\\le ${numberLatex(r.bands.ok)}$, ` +
+      `doubtful $\\le ${numberLatex(r.bands.doubtful)}$, wrong above.`,
+    '',
+    ...mdTable(
+      ['tensor', 'shape', 'checked', 'worst rel. error', 'analytic', 'numeric', 'grade'],
+      rows,
+    ),
+  ];
+}
