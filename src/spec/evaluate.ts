@@ -583,7 +583,7 @@ class Evaluator {
       if (v.kind === 'tensor' && v.node.value.size === 1) return v.node.value.data[0];
       return fail(
         'argument',
-        `${name}: ${what} must be a number, but this is ${describeValue(v)}`,
+        `${name}: ${what} must be a number, but this is ${describeValue(v)} — write a number here`,
         a.range,
       );
     };
@@ -592,7 +592,7 @@ class Evaluator {
       if (!Number.isInteger(n) || n < min) {
         fail(
           'argument',
-          `${name}: ${what} must be a whole number${Number.isFinite(min) ? ` ≥ ${min}` : ''}, got ${n}`,
+          `${name}: ${what} must be a whole number${Number.isFinite(min) ? ` ≥ ${min}` : ''}, got ${n} — change it to one`,
           a.range,
         );
       }
@@ -611,7 +611,7 @@ class Evaluator {
         if (v.kind === 'number' && (v.value === 0 || v.value === 1)) return v.value === 1;
         return fail(
           'argument',
-          `${name}: ${what} must be True or False, but this is ${describeValue(v)}`,
+          `${name}: ${what} must be True or False, but this is ${describeValue(v)} — write True or False`,
           a.range,
         );
       },

@@ -701,7 +701,11 @@ class ExprParser {
         t.range,
       );
     }
-    this.fail('syntax', `expected ',' or '${want}' after ${what}, found ${describe(t)}`, t.range);
+    this.fail(
+      'syntax',
+      `expected ',' or '${want}' after ${what}, found ${describe(t)} — add the missing ',' or '${want}'`,
+      t.range,
+    );
   }
 
   private parseAtom(): Expr {
@@ -734,7 +738,11 @@ class ExprParser {
           return this.made({ kind: 'constant', value: t.text === 'True', range: t.range });
         if (t.text === 'None') return this.made({ kind: 'constant', value: null, range: t.range });
         if (t.text === 'lambda' || t.text === 'not' || t.text === 'yield' || t.text === 'await') {
-          this.fail('unsupported', `'${t.text}' is not supported in the model language`, t.range);
+          this.fail(
+            'unsupported',
+            `'${t.text}' is not supported in the model language — write the computation as plain statements`,
+            t.range,
+          );
         }
         return this.made({ kind: 'name', name: t.text, range: t.range });
       }
