@@ -51,7 +51,7 @@ export async function buildHostTests(options = {}) {
     target: 'node20',
     format: 'cjs',
     external: ['vscode'],
-    sourcemap: 'inline',
+    sourcemap: 'linked', // suite.js.map: the harness maps failing tests' stacks back to the .ts files
     logLevel: 'warning',
   });
   return outfile;

@@ -8,6 +8,7 @@ import { buildHostTests } from '../../scripts/e2e/build-host-tests.mjs';
 import {
   formatLogs,
   hostResults,
+  mapStackTrace,
   screenshot,
   skipE2E,
   startVSCode,
@@ -19,11 +20,12 @@ import { fixtureTarget as target } from './fixture-extension/target';
 
 describe(`VS Code e2e: ${target.name}`, { skip: skipE2E }, () => {
   let vs: VSCodeSession | undefined;
+  let suite = '';
 
   before(
     async () => {
       await target.build();
-      const suite = await buildHostTests({
+      suite = await buildHostTests({
         testsDir: target.hostTestsDir,
         outfile: target.hostTestsOutfile,
       });
@@ -59,7 +61,7 @@ describe(`VS Code e2e: ${target.name}`, { skip: skipE2E }, () => {
       );
     const failures = results.tests
       .filter((test) => test.status === 'failed')
-      .map((test) => `✖ ${test.name}\n${test.error ?? ''}`)
+      .map((test) => `✖ ${test.name}\n${mapStackTrace(test.error ?? '', suite)}`)
       .join('\n\n');
     assert.equal(code, 0, `The extension-host suite failed (exit ${code}):\n${failures}`);
     assert.equal(results.failed, 0);

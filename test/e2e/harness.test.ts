@@ -9,6 +9,7 @@ import { workbenchUrl } from '../../scripts/e2e/code-server.mjs';
 import { fixtureTarget } from './fixture-extension/target';
 import {
   hostResults,
+  mapStackTrace,
   repoRoot,
   runCommand,
   skipE2E,
@@ -75,10 +76,11 @@ describe('hostResults', () => {
 
 describe('VS Code harness with a failing extension-host suite', { skip: skipE2E }, () => {
   let vs: VSCodeSession | undefined;
+  let suite = '';
 
   before(
     async () => {
-      const suite = await buildHostTests({
+      suite = await buildHostTests({
         testsDir: join(repoRoot, 'test', 'e2e', 'fixture-extension', 'host-failing'),
         outfile: join(repoRoot, 'out', 'test', 'fixture-host-failing', 'suite.js'),
       });
@@ -108,6 +110,11 @@ describe('VS Code harness with a failing extension-host suite', { skip: skipE2E 
       const failed = results.tests.find((test) => test.status === 'failed');
       assert.equal(failed?.name, 'deliberately failing suite › fails on purpose');
       assert.match(failed?.error ?? '', /this failure is expected/);
+      // Its stack points at the bundle; mapped, at the line of the .host.ts file that failed.
+      assert.match(
+        mapStackTrace(failed?.error ?? '', suite),
+        /at test\/e2e\/fixture-extension\/host-failing\/failing\.host\.ts:\d+:\d+/,
+      );
     },
   );
 

@@ -10,9 +10,11 @@
  * Everything a session starts (the server's process group, the browser, temporary folders,
  * timers) is ended by close(), also when starting fails half-way.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload, type SourceMapping } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   chromium,
   type Browser,
@@ -290,6 +292,32 @@ export function hostResults(logs: LogEntry[]): RunSummary | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Rewrites `bundle.js:line:col` locations in a stack trace to the TypeScript source they came
+ * from, using the bundle's `.map` file. (Inside the extension host VS Code installs its own
+ * Error.prepareStackTrace, so Node's --enable-source-maps cannot do it there.)
+ */
+export function mapStackTrace(text: string, bundlePath: string): string {
+  let map: SourceMap;
+  try {
+    map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, 'utf8')) as SourceMapPayload);
+  } catch {
+    return text; // no map: leave the stack as it is
+  }
+  const escaped = bundlePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(
+    new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'),
+    (whole, line: string, column: string) => {
+      const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as Partial<SourceMapping>;
+      if (!entry.originalSource) return whole;
+      const source = entry.originalSource.startsWith('file:')
+        ? fileURLToPath(entry.originalSource)
+        : resolve(dirname(bundlePath), entry.originalSource);
+      return `${relative(repoRoot, source)}:${(entry.originalLine ?? 0) + 1}:${(entry.originalColumn ?? 0) + 1}`;
+    },
+  );
 }
 
 export function formatLogs(logs: LogEntry[]): string {
