@@ -170,7 +170,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
       symbol: symbols.get(rootNode.id) ?? derivative,
       derivative,
       rule,
-      latex: `${derivative} = ${rule}`,
+      latex: `${symbols.get(rootNode.id) ?? derivative} = ${derivative} = ${rule}`,
       terms: [],
       simplified: null,
       shape: [...rootNode.value.shape],

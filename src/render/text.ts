@@ -182,8 +182,8 @@ function stepsTitle(e: Explanation): string {
 
 function stepLines(e: Explanation, o: RenderOptions): string[] {
   const out: string[] = [];
-  for (const s of stepsShown(e, o)) {
-    const headingText = `  ${s.index + 1}. ${text(s.latex)}   (${shapeText(s.shape)})`;
+  stepsShown(e, o).forEach((s, k) => {
+    const headingText = `  ${k + 1}. ${text(s.latex)}   (${shapeText(s.shape)})`;
     if (s.kind === 'sum') {
       out.push(headingText);
       s.terms.forEach((t, i) => {
@@ -201,7 +201,7 @@ function stepLines(e: Explanation, o: RenderOptions): string[] {
     } else {
       out.push(...valued(headingText, s.value, o, '       '));
     }
-  }
+  });
   return out;
 }
 

@@ -1,0 +1,268 @@
+/**
+ * `backprop-notes explain|check FILE`: argument parsing, reading the file, exit codes. Kept apart
+ * from src/cli.ts (the bundle's entry, which only wires Node's process to this) so that tests run
+ * it in-process with their own I/O and parser.
+ *
+ * Exit codes: 0 all well; 1 a gradient check graded `wrong`; 2 spec errors (each printed to
+ * stderr as `FILE:LINE:COL: message`, 1-based) or bad usage (message + usage). No stack trace is
+ * ever printed: every failure becomes one message.
+ */
+import { type ExplainOptions, ExplainError } from '../explain/build';
+import type { Explanation, SourceKind } from '../explain/explanation';
+import { explainBlocks } from '../explain/source';
+import { renderJson } from '../render/json';
+import { renderMarkdown } from '../render/markdown';
+import { renderText } from '../render/text';
+import { kindFromFileName } from '../spec/index';
+import type { ModelBlock } from '../spec/model';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Reads a file as UTF-8; throws a Node-style error (with `code`) when it cannot. */
+  readonly readFile: (path: string) => string;
+  readonly readStdin: () => string;
+}
+
+export interface CliDeps {
+  readonly parse: (text: string, kind: SourceKind) => ModelBlock[];
+  readonly version: string;
+}
+
+export const usage = `Usage: backprop-notes <command> FILE [options]
+
+Commands:
+  explain FILE    forward values, the chain rule with shapes, the backprop steps with
+                  their numbers, memory, linearity and a gradient check
+  check FILE      the gradient check only
+
+FILE is a Markdown note (.md, .markdown: every \`\`\`model block in it), a .model file, a .py
+file, or any other text read as one snippet. - reads standard input (as Markdown unless
+--kind says otherwise).
+
+Options:
+  --block N        only the N-th model block (1 = the first)
+  --wrt NAME       explain the gradient of this tensor only (explain)
+  --format F       text (default), markdown (explain only) or json
+  --kind K         read FILE as markdown, model, python or snippet
+  --step H         finite-difference step of the gradient check (default 1e-6)
+  --help           show this help
+  --version        show the version
+
+Exit status: 0 all well, 1 a gradient check failed, 2 spec errors or bad usage.
+`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  readonly command: 'explain' | 'check';
+  readonly file: string;
+  readonly block: number | null;
+  readonly wrt: string | null;
+  readonly format: 'text' | 'markdown' | 'json';
+  readonly kind: SourceKind | null;
+  readonly step: number | null;
+}
+
+const kinds: readonly SourceKind[] = ['markdown', 'model', 'python', 'snippet'];
+
+function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
+  const positional: string[] = [];
+  const opts = new Map<string, string>();
+  const valued = new Set(['block', 'wrt', 'format', 'kind', 'step']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--version' || arg === '-v' || arg === '-V') return 'version';
+    if (arg === '-' || !arg.startsWith('-')) {
+      positional.push(arg);
+      continue;
+    }
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (!m || !valued.has(m[1])) throw new UsageError(`unknown option ${arg}`);
+    const name = m[1];
+    let value = m[2];
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    if (opts.has(name)) throw new UsageError(`--${name} is given twice`);
+    opts.set(name, value);
+  }
+  if (positional.length === 0) throw new UsageError('no command given');
+  const [command, file, ...extra] = positional;
+  if (command !== 'explain' && command !== 'check') {
+    throw new UsageError(`unknown command ${command} — use explain or check`);
+  }
+  if (file === undefined) throw new UsageError(`${command} needs a FILE (or - for standard input)`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+
+  const format = opts.get('format') ?? 'text';
+  const formats = command === 'explain' ? ['text', 'markdown', 'json'] : ['text', 'json'];
+  if (!formats.includes(format)) {
+    throw new UsageError(`--format ${format}: ${command} prints ${formats.join(', ')}`);
+  }
+  const kind = opts.get('kind') ?? null;
+  if (kind !== null && !kinds.includes(kind as SourceKind)) {
+    throw new UsageError(`--kind ${kind}: use one of ${kinds.join(', ')}`);
+  }
+  let block: number | null = null;
+  if (opts.has('block')) {
+    const raw = opts.get('block') as string;
+    block = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || block < 1) {
+      throw new UsageError(`--block ${raw}: give a block number from 1 (the first block)`);
+    }
+  }
+  let step: number | null = null;
+  if (opts.has('step')) {
+    const raw = opts.get('step') as string;
+    step = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(step) || step <= 0) {
+      throw new UsageError(`--step ${raw}: give a positive number such as 1e-6`);
+    }
+  }
+  const wrt = opts.get('wrt') ?? null;
+  if (wrt !== null && command === 'check') throw new UsageError('--wrt is an option of explain');
+  if (wrt !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(wrt)) {
+    throw new UsageError(`--wrt ${wrt}: give the name of a tensor, such as W1`);
+  }
+  return {
+    command,
+    file,
+    block,
+    wrt,
+    format: format as Parsed['format'],
+    kind: kind as SourceKind | null,
+    step,
+  };
+}
+
+/** The kind a file is read as, from its extension (the spec layer's rule); stdin is Markdown. */
+export function kindOf(file: string): SourceKind {
+  return file === '-' ? 'markdown' : kindFromFileName(file);
+}
+
+/**
+ * 2 when any block has spec errors, else 1 when any gradient check graded `wrong`, else 0.
+ * Spec errors win: a partly evaluated block's check says little.
+ */
+export function exitCodeFor(blocks: readonly Explanation[]): 0 | 1 | 2 {
+  if (blocks.some((b) => b.errors.length > 0)) return 2;
+  if (blocks.some((b) => b.gradientCheck !== null && !b.gradientCheck.passed)) return 1;
+  return 0;
+}
+
+export function runCli(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
+  try {
+    return run(argv, io, deps);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`backprop-notes: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    if (err instanceof ExplainError) {
+      io.stderr(`backprop-notes: ${err.message}\n`);
+      return 2;
+    }
+    // Not the user's doing, but still one line: never a stack trace.
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`backprop-notes: internal error: ${message} (please report this with the file)\n`);
+    return 2;
+  }
+}
+
+function run(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
+  const parsed = parseArgs(argv);
+  if (parsed === 'help') {
+    io.stdout(usage);
+    return 0;
+  }
+  if (parsed === 'version') {
+    io.stdout(`${deps.version}\n`);
+    return 0;
+  }
+  const shown = parsed.file === '-' ? '<stdin>' : parsed.file;
+  let text: string;
+  try {
+    text = parsed.file === '-' ? io.readStdin() : io.readFile(parsed.file);
+  } catch (err) {
+    io.stderr(`backprop-notes: cannot read ${shown}: ${readError(err)}\n`);
+    return 2;
+  }
+  const kind = parsed.kind ?? kindOf(parsed.file);
+  let blocks = deps.parse(text, kind);
+  if (blocks.length === 0) {
+    io.stderr(
+      kind === 'markdown'
+        ? `backprop-notes: ${shown}: no \`\`\`model blocks found — put the model between a \`\`\`model line and a \`\`\` line\n`
+        : `backprop-notes: ${shown}: nothing to explain — the file has no statements\n`,
+    );
+    return 2;
+  }
+  if (parsed.block !== null) {
+    if (parsed.block > blocks.length) {
+      throw new UsageError(
+        `--block ${parsed.block}: ${shown} has ${blocks.length} model block${blocks.length === 1 ? '' : 's'}`,
+      );
+    }
+    blocks = [blocks[parsed.block - 1]];
+  }
+  const options: ExplainOptions = {
+    wrt: parsed.wrt,
+    gradientCheck: parsed.step !== null ? { h: parsed.step } : true,
+  };
+  const explained = explainBlocks(blocks, kind, options);
+  for (const b of explained.blocks) {
+    for (const e of b.errors) io.stderr(`${shown}:${e.line}:${e.column}: ${e.message}\n`);
+  }
+  const focusOnly = parsed.wrt !== null;
+  if (parsed.command === 'explain') {
+    if (parsed.format === 'json') io.stdout(renderJson(explained, { file: shown }));
+    else if (parsed.format === 'markdown')
+      io.stdout(renderMarkdown(explained, { focusOnly, sections: withoutErrors }));
+    else io.stdout(renderText(explained, { focusOnly, sections: withoutErrors }));
+  } else if (parsed.format === 'json') {
+    io.stdout(JSON.stringify(checkDocument(explained.blocks, shown), null, 2) + '\n');
+  } else {
+    io.stdout(renderText(explained, { sections: ['check', 'notices'] }));
+  }
+  return exitCodeFor(explained.blocks);
+}
+
+/** Errors go to stderr as FILE:LINE:COL lines, so the stdout rendering leaves them out. */
+const withoutErrors = [
+  'forward',
+  'gradients',
+  'chain',
+  'steps',
+  'softmax',
+  'memory',
+  'linearity',
+  'check',
+  'notices',
+] as const;
+
+/** `check --format json`: per block its errors and the gradient-check report. */
+function checkDocument(blocks: readonly Explanation[], file: string): unknown {
+  return {
+    version: 1,
+    file,
+    passed: blocks.every((b) => b.gradientCheck === null || b.gradientCheck.passed),
+    blocks: blocks.map((b) => ({
+      index: b.index,
+      line: b.line,
+      errors: b.errors,
+      passed: b.gradientCheck === null || b.gradientCheck.passed,
+      gradientCheck: b.gradientCheck,
+    })),
+  };
+}
+
+function readError(err: unknown): string {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return err instanceof Error ? err.message : String(err);
+}
