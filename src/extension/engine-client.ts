@@ -1,0 +1,206 @@
+/**
+ * Runs explanations in a worker thread, so typing in the editor never waits for the engine, and
+ * keeps only the newest request alive.
+ *
+ * No vscode import (tested in plain Node with a real worker, test/extension/engine-client.test.ts).
+ *
+ * Promises of `run()`:
+ * - Every call settles exactly once: `done` with the worker's answer, `failed` with a message
+ *   for the user (the engine reported a failure, crashed, or exceeded the time limit), or
+ *   `superseded` as soon as a newer call is made — a superseded caller never waits.
+ * - The worker gets one request at a time. A newer request waits for the running one, unless that
+ *   one has already run for `supersedeBudgetMs`: then the worker is terminated and restarted, and
+ *   the newer request starts at once. So a slow spec being typed into costs at most the budget
+ *   per keystroke pause, and a fast one never pays a worker restart.
+ * - A run longer than `timeLimitMs` fails with a message, and the worker is restarted.
+ * - A worker that dies unexpectedly (out of memory, a crash) fails the run in flight, calls
+ *   `onCrash`, and is restarted for the next request.
+ */
+import { Worker } from 'node:worker_threads';
+import type { EngineRequest, EngineResponse } from './engine-protocol';
+
+export type EngineOutcome =
+  | { readonly status: 'done'; readonly response: Extract<EngineResponse, { ok: true }> }
+  | { readonly status: 'failed'; readonly message: string; readonly line: number | null }
+  | { readonly status: 'superseded' };
+
+export interface EngineClientOptions {
+  /** The worker script (dist/worker.js). */
+  readonly workerPath: string;
+  /** How long a superseded run may go on before the worker is restarted (default 750 ms). */
+  readonly supersedeBudgetMs?: number;
+  /** The longest any run may take (default 30 s). */
+  readonly timeLimitMs?: number;
+  /** The worker's V8 heap limit in MB (default 2048): running out ends the worker, not the host. */
+  readonly maxHeapMb?: number;
+  /** Called when the worker died unexpectedly (not when this client terminated it). */
+  readonly onCrash?: (error: Error) => void;
+  /** Diagnostics for the output channel. */
+  readonly log?: (line: string) => void;
+}
+
+type Request = Omit<EngineRequest, 'id'>;
+
+interface InFlight {
+  readonly id: number;
+  readonly started: number;
+  /** Null once superseded: the answer is then dropped. */
+  resolve: ((outcome: EngineOutcome) => void) | null;
+  timeLimit: ReturnType<typeof setTimeout>;
+}
+
+interface Pending {
+  readonly request: Request;
+  readonly resolve: (outcome: EngineOutcome) => void;
+}
+
+export class EngineClient {
+  private worker: Worker | null = null;
+  private inFlight: InFlight | null = null;
+  private pending: Pending | null = null;
+  private budgetTimer: ReturnType<typeof setTimeout> | undefined;
+  private nextId = 1;
+  private disposed = false;
+  private readonly budgetMs: number;
+  private readonly timeLimitMs: number;
+
+  /** Worker (re)starts so far, for tests and diagnostics. */
+  starts = 0;
+
+  constructor(private readonly options: EngineClientOptions) {
+    this.budgetMs = options.supersedeBudgetMs ?? 750;
+    this.timeLimitMs = options.timeLimitMs ?? 30_000;
+  }
+
+  /** Explains `request`; supersedes every earlier call that has not settled. */
+  run(request: Request): Promise<EngineOutcome> {
+    if (this.disposed) return Promise.resolve({ status: 'superseded' });
+    return new Promise((resolve) => {
+      this.pending?.resolve({ status: 'superseded' });
+      this.pending = { request, resolve };
+      if (!this.inFlight) {
+        this.dispatch();
+        return;
+      }
+      // The running request is now stale: its caller stops waiting at once.
+      this.inFlight.resolve?.({ status: 'superseded' });
+      this.inFlight.resolve = null;
+      this.armBudget();
+    });
+  }
+
+  /** Ends the worker; later calls settle as superseded. */
+  dispose(): void {
+    this.disposed = true;
+    this.pending?.resolve({ status: 'superseded' });
+    this.pending = null;
+    if (this.inFlight) this.finish(this.inFlight, { status: 'superseded' });
+    this.stopWorker();
+  }
+
+  private armBudget(): void {
+    if (this.budgetTimer || !this.inFlight) return;
+    const left = this.inFlight.started + this.budgetMs - Date.now();
+    const flight = this.inFlight;
+    this.budgetTimer = setTimeout(
+      () => {
+        this.budgetTimer = undefined;
+        if (this.inFlight !== flight) return;
+        this.options.log?.(
+          `engine: run ${flight.id} superseded and still going after ${this.budgetMs} ms; restarting the worker`,
+        );
+        this.finish(flight, { status: 'superseded' });
+        this.stopWorker();
+        this.dispatch();
+      },
+      Math.max(0, left),
+    );
+  }
+
+  private dispatch(): void {
+    const next = this.pending;
+    if (!next || this.inFlight || this.disposed) return;
+    this.pending = null;
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    const flight: InFlight = {
+      id,
+      started: Date.now(),
+      resolve: next.resolve,
+      timeLimit: setTimeout(() => {
+        if (this.inFlight !== flight) return;
+        this.options.log?.(
+          `engine: run ${id} exceeded ${this.timeLimitMs} ms; restarting the worker`,
+        );
+        this.finish(flight, {
+          status: 'failed',
+          message: `The engine took longer than ${seconds(this.timeLimitMs)} s on this block and was stopped. Make the tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.`,
+          line: null,
+        });
+        this.stopWorker();
+        this.dispatch();
+      }, this.timeLimitMs),
+    };
+    this.inFlight = flight;
+    worker.postMessage({ ...next.request, id } satisfies EngineRequest);
+  }
+
+  /** Settles a run and clears its timers; the next pending request is the caller's to dispatch. */
+  private finish(flight: InFlight, outcome: EngineOutcome): void {
+    clearTimeout(flight.timeLimit);
+    clearTimeout(this.budgetTimer);
+    this.budgetTimer = undefined;
+    flight.resolve?.(outcome);
+    flight.resolve = null;
+    if (this.inFlight === flight) this.inFlight = null;
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.options.workerPath, {
+      resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 2048 },
+    });
+    this.starts++;
+    this.worker = worker;
+    worker.on('message', (response: EngineResponse) => {
+      if (worker !== this.worker) return;
+      const flight = this.inFlight;
+      if (!flight || flight.id !== response.id) return; // an answer to a run already given up
+      this.finish(
+        flight,
+        response.ok
+          ? { status: 'done', response }
+          : { status: 'failed', message: response.message, line: response.line },
+      );
+      this.dispatch();
+    });
+    const died = (error: Error) => {
+      if (worker !== this.worker) return; // terminated on purpose, or already handled
+      this.worker = null;
+      this.options.log?.(`engine: the worker stopped unexpectedly: ${error.message}`);
+      const flight = this.inFlight;
+      if (flight) {
+        this.finish(flight, {
+          status: 'failed',
+          message: `The engine stopped unexpectedly (${error.message}). It has been restarted; if this block makes it stop again, make its tensors smaller.`,
+          line: null,
+        });
+      }
+      this.options.onCrash?.(error);
+      this.dispatch();
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`the worker exited with code ${code}`)));
+    return worker;
+  }
+
+  private stopWorker(): void {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) void worker.terminate();
+  }
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}

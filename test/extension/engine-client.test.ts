@@ -1,0 +1,164 @@
+// The engine client: newest request wins, stale answers are dropped, a long superseded run is
+// cut short by restarting the worker, crashes and time limits fail one run and recover.
+// First with a scripted stand-in worker, then with the real engine worker built from source.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
+import { EngineClient, type EngineOutcome } from '../../src/extension/engine-client';
+
+const fakeWorker = join(import.meta.dirname, 'fixtures', 'fake-engine-worker.mjs');
+const request = (text: string) => ({
+  text,
+  kind: 'snippet' as const,
+  origin: { line: 0, column: 0 },
+  blockIndex: 0,
+  gradientCheck: false,
+});
+
+function textOf(outcome: EngineOutcome): string {
+  assert.equal(outcome.status, 'done', JSON.stringify(outcome));
+  if (outcome.status !== 'done') throw new Error('unreachable');
+  return (outcome.response.explanation as unknown as { text: string }).text;
+}
+
+describe('EngineClient with a scripted worker', () => {
+  it('answers a request', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker });
+    try {
+      assert.equal(textOf(await client.run(request('a'))), 'a');
+      assert.equal(textOf(await client.run(request('b'))), 'b');
+      assert.equal(client.starts, 1, 'one worker serves consecutive requests');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('settles a superseded call at once and answers only the newest', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, supersedeBudgetMs: 10_000 });
+    try {
+      const first = client.run(request('sleep:300'));
+      await new Promise((r) => setTimeout(r, 50));
+      const second = client.run(request('second'));
+      const third = client.run(request('third'));
+      assert.deepEqual(await first, { status: 'superseded' });
+      assert.deepEqual(await second, { status: 'superseded' });
+      assert.equal(textOf(await third), 'third');
+      // Within the budget the running request was awaited, not killed.
+      assert.equal(client.starts, 1);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('restarts the worker when a superseded run exceeds the budget', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, supersedeBudgetMs: 100 });
+    try {
+      const started = Date.now();
+      const slow = client.run(request('sleep:5000'));
+      await new Promise((r) => setTimeout(r, 20));
+      const fast = client.run(request('fast'));
+      assert.deepEqual(await slow, { status: 'superseded' });
+      assert.equal(textOf(await fast), 'fast');
+      assert.ok(
+        Date.now() - started < 3000,
+        `took ${Date.now() - started} ms: the slow run was not cut`,
+      );
+      assert.equal(client.starts, 2);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('fails a run over the time limit and recovers', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, timeLimitMs: 1000 });
+    try {
+      const outcome = await client.run(request('sleep:4000'));
+      assert.equal(outcome.status, 'failed');
+      assert.match(outcome.status === 'failed' ? outcome.message : '', /longer than/);
+      assert.equal(textOf(await client.run(request('after'))), 'after');
+      assert.equal(client.starts, 2);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('reports a crash once per crash, fails that run, and restarts for the next', async () => {
+    const crashes: Error[] = [];
+    const client = new EngineClient({ workerPath: fakeWorker, onCrash: (e) => crashes.push(e) });
+    try {
+      const outcome = await client.run(request('crash'));
+      assert.equal(outcome.status, 'failed');
+      assert.match(outcome.status === 'failed' ? outcome.message : '', /stopped unexpectedly/);
+      assert.equal(crashes.length, 1);
+      assert.match(crashes[0].message, /code 3/);
+      assert.equal(textOf(await client.run(request('again'))), 'again');
+      assert.equal(crashes.length, 1);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it("passes the worker's own failure through", async () => {
+    const client = new EngineClient({ workerPath: fakeWorker });
+    try {
+      assert.deepEqual(await client.run(request('fail')), {
+        status: 'failed',
+        message: 'failed on purpose',
+        line: 4,
+      });
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('settles everything as superseded on dispose', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker });
+    const running = client.run(request('sleep:2000'));
+    const waiting = client.run(request('next'));
+    client.dispose();
+    assert.deepEqual(await running, { status: 'superseded' });
+    assert.deepEqual(await waiting, { status: 'superseded' });
+    assert.deepEqual(await client.run(request('late')), { status: 'superseded' });
+  });
+});
+
+describe('EngineClient with the real engine worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backprop-notes-worker-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('explains the two-layer sample block off the main thread', async () => {
+    const workerPath = join(dir, 'worker.js');
+    await esbuild.build({
+      entryPoints: [join(import.meta.dirname, '..', '..', 'src', 'extension', 'engine-worker.ts')],
+      outfile: workerPath,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'error',
+    });
+    const text = readFileSync(
+      join(import.meta.dirname, '..', '..', 'samples', 'two-layer-network.md'),
+      'utf8',
+    );
+    const client = new EngineClient({ workerPath });
+    try {
+      const outcome = await client.run({ ...request(text), kind: 'markdown', gradientCheck: true });
+      assert.equal(outcome.status, 'done', JSON.stringify(outcome));
+      if (outcome.status !== 'done') return;
+      const e = outcome.response.explanation;
+      assert.equal(outcome.response.blockCount, 1);
+      assert.ok(
+        e.gradients.some((g) => g.name === 'W1'),
+        'W1 has a gradient',
+      );
+      assert.ok(e.gradientCheck, 'the gradient check ran');
+      const fence = text.split('\n').indexOf('```model');
+      assert.equal(e.range.start.line, fence + 1, 'ranges are in the note’s own lines');
+    } finally {
+      client.dispose();
+    }
+  });
+});
