@@ -27,7 +27,7 @@ import type {
   SoftmaxCrossEntropyExplanation,
   StepTerm,
 } from './explanation';
-import { adjointLatex, partial, wrapSum } from './latex';
+import { adjointLatex, partial, wrapFactor } from './latex';
 import { linearityReport } from './linearity';
 import { memoryReport } from './memory';
 import { softmaxCrossEntropy } from './softmax-ce';
@@ -450,7 +450,7 @@ function statementTerms(
     const needs = needsOf(n);
     n.inputs.forEach((input, i) => {
       if (!needs[i]) return;
-      const rule = opLatex(s, n, 'vjp', i, wrapSum(g));
+      const rule = opLatex(s, n, 'vjp', i, n === a ? g : wrapFactor(g));
       if (s.boundary[input.id]) {
         rules.set(input.id, [...(rules.get(input.id) ?? []), rule]);
         const v = edgeGrads[n.id][i];

@@ -133,6 +133,28 @@ export function wrapSum(s: string): string {
   return hasTopLevelSum(s) ? `\\left(${s}\\right)` : s;
 }
 
+/**
+ * Wraps in `\left( … \right)` unless `s` is one atom (`\delta_{2}`, `\bar{H}_{1}`, `W^\top`):
+ * an upstream gradient that is itself a product must stay one factor when a VJP rule multiplies
+ * it (`(\bar{H} \odot \mathbb{1}[A > 0])\, W^\top`, not `\bar{H} \odot \mathbb{1}[A > 0]\, W^\top`).
+ */
+export function wrapFactor(s: string): string {
+  const t = s.trim();
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (c === '{' || c === '(' || c === '[') depth++;
+    else if (c === '}' || c === ')' || c === ']') depth--;
+    else if (
+      depth === 0 &&
+      (c === ' ' || c === '+' || c === '-' || c === '=' || (c === '\\' && t[i + 1] === ','))
+    ) {
+      return `\\left(${t}\\right)`;
+    }
+  }
+  return t;
+}
+
 /** `\frac{\partial L}{\partial W_{1}}`. */
 export function partial(of: string, wrt: string): string {
   return `\\frac{\\partial ${of}}{\\partial ${wrt}}`;
@@ -140,8 +162,8 @@ export function partial(of: string, wrt: string): string {
 
 /**
  * How tightly an op's formula binds, for parenthesizing an unnamed operand inside another
- * formula: sums 1, products 2, unary minus 3, powers/transposes 4; function-like ops (relu(·),
- * \frac, softmax(·)) are atomic and never need parentheses around themselves.
+ * formula: sums 1, products 2, unary minus 3, powers 4; every other op (relu(·), \frac,
+ * softmax(·), a sum Σ …) counts as an atom.
  */
 const childPrecedence: Record<string, number> = {
   add: 1,
@@ -172,9 +194,34 @@ function slotPrecedence(op: string, argument: number): number {
     case 'transpose':
       return 5;
     default:
-      return 0;
+      // Ops that write their operand inside their own brackets need nothing; any other op
+      // (an index form like `\sum_{i} x_{i}`, `\log x`) gets compound operands bracketed.
+      return bracketing.has(op) ? 0 : 5;
   }
 }
+
+/** Ops whose formula puts the operand inside its own brackets, braces or superscript. */
+const bracketing = new Set([
+  'relu',
+  'leaky_relu',
+  'sigmoid',
+  'tanh',
+  'softplus',
+  'gelu',
+  'exp',
+  'sqrt',
+  'abs',
+  'div',
+  'softmax',
+  'log_softmax',
+  'logsumexp',
+  'cross_entropy',
+  'softmax_cross_entropy',
+  'mse',
+  'bce',
+  'one_hot',
+  'reshape',
+]);
 
 /** The LaTeX of an unnamed operand as it sits in slot `argument` of `parentOp`. */
 export function operandLatex(

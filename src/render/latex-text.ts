@@ -168,7 +168,12 @@ class Parser {
     const c = this.s[this.i];
     if (c === '{') {
       this.i++;
-      return this.sequence(true);
+      const group = this.sequence(true);
+      // `{S \odot S}_{ij}`: a group with a script is one thing, so brackets keep it together.
+      const next = this.s[this.i];
+      return (next === '_' || next === '^') && /\s/.test(group.trim())
+        ? `(${group.trim()})`
+        : group;
     }
     if (c === '_') {
       this.i++;

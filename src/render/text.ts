@@ -184,7 +184,9 @@ function stepLines(e: Explanation, o: RenderOptions): string[] {
   const out: string[] = [];
   stepsShown(e, o).forEach((s, k) => {
     const headingText = `  ${k + 1}. ${text(s.latex)}   (${shapeText(s.shape)})`;
-    if (s.kind === 'sum') {
+    if (s.kind === 'seed') {
+      out.push(headingText);
+    } else if (s.kind === 'sum') {
       out.push(headingText);
       s.terms.forEach((t, i) => {
         const from = e.nodes[t.from];
