@@ -45,7 +45,11 @@ export class SpecFailure extends Error {
   readonly error: SpecError;
 
   constructor(code: SpecErrorCode, message: string, range: SourceRange, suggestion?: string) {
+    // A user's mistake, not a bug: no stack trace (capturing one dominates the cost of a bad spec).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.error =
       suggestion === undefined ? { code, message, range } : { code, message, range, suggestion };
   }
@@ -57,6 +61,13 @@ export class SpecFailure extends Error {
  */
 export class SkipStatement extends Error {
   override name = 'SkipStatement';
+
+  constructor() {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super('skipped: it uses a name whose statement failed');
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**

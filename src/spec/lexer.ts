@@ -136,7 +136,8 @@ export function lex(text: string, origin: SourcePosition = { line: 0, column: 0 
 
   while (i < text.length) {
     const ch = text[i];
-    if (ch === ' ' || ch === '\t' || EXTRA_SPACE.test(ch)) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 9 || ((code === 13 || code > 127) && EXTRA_SPACE.test(ch))) {
       i++;
       continue;
     }
@@ -173,7 +174,7 @@ export function lex(text: string, origin: SourcePosition = { line: 0, column: 0 
       });
       continue;
     }
-    if (/\d/.test(ch) || (ch === '.' && /\d/.test(text[i + 1] ?? '') && !afterValue(tokens))) {
+    if (isDigit(code) || (code === 46 && isDigit(text.charCodeAt(i + 1)) && !afterValue(tokens))) {
       NUMBER_RUN.lastIndex = i;
       const m = NUMBER_RUN.exec(text);
       const run = m ? m[0] : ch;
@@ -187,10 +188,21 @@ export function lex(text: string, origin: SourcePosition = { line: 0, column: 0 
       }
       continue;
     }
-    NAME.lastIndex = i;
-    const nameMatch = NAME.exec(text);
-    if (nameMatch) {
-      const word = nameMatch[0];
+    let nameEnd = i;
+    if (isAsciiNameStart(code)) {
+      // The common case without the Unicode regex: ASCII letters, digits and underscores.
+      nameEnd = i + 1;
+      while (nameEnd < text.length && isAsciiNamePart(text.charCodeAt(nameEnd))) nameEnd++;
+      if (nameEnd < text.length && text.charCodeAt(nameEnd) > 127) nameEnd = -1;
+    }
+    if (nameEnd === -1 || (nameEnd === i && code > 127)) {
+      nameEnd = i;
+      NAME.lastIndex = i;
+      const m = NAME.exec(text);
+      if (m) nameEnd = i + m[0].length;
+    }
+    if (nameEnd > i) {
+      const word = text.slice(i, nameEnd);
       const after = text[i + word.length];
       if ((after === '"' || after === "'") && STRING_PREFIX.test(word)) {
         lexString(i + word.length, word);
@@ -252,6 +264,18 @@ export function lex(text: string, origin: SourcePosition = { line: 0, column: 0 
       k++;
     }
   }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isAsciiNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isAsciiNamePart(c: number): boolean {
+  return isAsciiNameStart(c) || isDigit(c);
 }
 
 /** True when the previous token ends a value, so a following `.` is an attribute dot. */

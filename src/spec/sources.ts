@@ -48,14 +48,16 @@ export function findModelFences(text: string): RawBlock[] {
       const first = i + 1;
       const lastLine = Math.min(close, lines.length) - 1;
       const content = lines.slice(first, lastLine + 1);
+      // An empty block sits at the start of the line after the fence, or at the end of the
+      // opening fence when the note ends there.
+      const start: SourcePosition =
+        first < lines.length ? { line: first, column: 0 } : { line: i, column: lines[i].length };
       const end: SourcePosition =
-        lastLine >= first
-          ? { line: lastLine, column: lines[lastLine].length }
-          : { line: first, column: 0 };
+        lastLine >= first ? { line: lastLine, column: lines[lastLine].length } : start;
       blocks.push({
         text: content.join('\n'),
-        origin: { line: first, column: 0 },
-        range: { start: { line: first, column: 0 }, end },
+        origin: start,
+        range: { start, end },
         info: lang[2].trim(),
       });
     }
