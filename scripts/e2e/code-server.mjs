@@ -14,6 +14,49 @@ import { codeServerEntry } from './install.mjs';
 
 const LISTENING = /HTTP server listening on (http:\/\/127\.0\.0\.1:(\d+))/;
 
+// Servers run in process groups of their own, so Ctrl-C in the terminal does not reach them and
+// they would outlive a test run that is interrupted or crashes. These handlers end every live
+// server's group (and remove its temporary folder) when this process exits or is signalled.
+const live = new Map(); // pid → temporary folder
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function endAllNow() {
+  for (const [pid, temp] of live) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(temp, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
+function onSignal(signal) {
+  endAllNow();
+  removeHandlers();
+  // Nobody else handles it: die of the signal as we would have without this handler.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function removeHandlers() {
+  process.off('exit', endAllNow);
+  for (const signal of SIGNALS) process.off(signal, onSignal);
+}
+
+/** Registers a started server for the handlers above; returns the function that forgets it. */
+function endOnExit(pid, temp) {
+  if (live.size === 0) {
+    process.on('exit', endAllNow);
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+  }
+  live.set(pid, temp);
+  return () => {
+    live.delete(pid);
+    if (live.size === 0) removeHandlers();
+  };
+}
+
 /**
  * Starts code-server in a process group of its own, with every folder it writes (user data,
  * extensions, XDG config and data) inside a fresh temporary folder. Resolves once it prints the
@@ -99,11 +142,13 @@ export async function startCodeServer(options) {
     }),
   );
 
+  const forget = child.pid ? endOnExit(child.pid, temp) : () => undefined;
   let stopped = false;
   /** Ends the server's process group and removes the temporary folder; safe to call twice. */
   async function stop() {
     if (stopped) return;
     stopped = true;
+    forget();
     if (!exited && child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');

@@ -10,9 +10,8 @@
  * Everything a session starts (the server's process group, the browser, temporary folders,
  * timers) is ended by close(), also when starting fails half-way.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload, type SourceMapping } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -113,10 +112,7 @@ const verboseFromEnv = process.env.BACKPROP_NOTES_E2E_VERBOSE === '1';
 export async function startVSCode(options: StartOptions): Promise<VSCodeSession> {
   const verbose = options.verbose ?? verboseFromEnv;
   await ensureCodeServer();
-  const temp = mkdtempSync(join(tmpdir(), 'backprop-notes-e2e-'));
-  const cleanups: Array<() => Promise<void> | void> = [
-    () => rmSync(temp, { recursive: true, force: true }),
-  ];
+  const cleanups: Array<() => Promise<void> | void> = [];
   const runCleanups = async () => {
     // Last started, first ended; every step runs even when one throws.
     const errors: unknown[] = [];
@@ -131,9 +127,10 @@ export async function startVSCode(options: StartOptions): Promise<VSCodeSession>
   };
 
   try {
+    // The server's temporary folder also holds the workspace copies: one folder to remove, which
+    // code-server.mjs also removes when this process is interrupted.
     const server = await startCodeServer({
-      workspace: temp,
-      tempParent: temp,
+      workspace: resolve(options.workspace),
       onOutput: verbose
         ? (line: string) => process.stderr.write(`[code-server] ${line}\n`)
         : undefined,
@@ -152,7 +149,7 @@ export async function startVSCode(options: StartOptions): Promise<VSCodeSession>
       let workspace = resolve(windowOptions.workspace);
       if (windowOptions.copyWorkspace !== false) {
         // temp/window-N/<folder name>: the window's title shows the folder's own name.
-        const copy = join(temp, `window-${n}`, basename(workspace));
+        const copy = join(server.tempDir, `window-${n}`, basename(workspace));
         mkdirSync(copy, { recursive: true });
         cpSync(workspace, copy, { recursive: true });
         workspace = copy;
