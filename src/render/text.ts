@@ -300,8 +300,8 @@ function linearity(e: Explanation, o: RenderOptions): string[] {
 
 /** Band limits and steps read best as powers of ten: `1e-7`. */
 function sci(x: number): string {
-  const s = x.toExponential();
-  return s.replace(/\.?0*e\+?/, 'e');
+  const [mantissa, exponent] = x.toExponential().split('e');
+  return exponent === '+0' ? mantissa : `${mantissa}e${Number(exponent)}`;
 }
 
 function checkTitle(e: Explanation): string {
