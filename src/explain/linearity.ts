@@ -115,7 +115,15 @@ export function linearityReport(graph: Graph, labels: readonly string[]): Linear
 }
 
 function plainName(nodes: readonly Node[], id: number): string {
-  return nodes[id].name ?? `the unnamed ${nodes[id].op} #${id}`;
+  return nodes[id].name ?? `#${id}`;
+}
+
+/** A layer in words: its output's name, or how it is computed (`X @ W1 + b1`). */
+function layerName(nodes: readonly Node[], layer: AffineLayer): string {
+  if (nodes[layer.output].name) return nodes[layer.output].name as string;
+  const x = nodes[layer.input].name ?? '(…)';
+  const b = layer.bias !== null ? ` + ${plainName(nodes, layer.bias)}` : '';
+  return `${x} @ ${plainName(nodes, layer.weight)}${b}`;
 }
 
 function blockerMessage(
@@ -130,8 +138,8 @@ function blockerMessage(
     ? `${blocker.op} is not linear, so the two layers do not collapse into one`
     : 'only layers stacked directly are collapsed';
   return (
-    `${what} sits between layer ${plainName(nodes, before.output)} and layer ` +
-    `${plainName(nodes, after.output)}: ${why}.`
+    `${what} sits between layer ${layerName(nodes, before)} and layer ` +
+    `${layerName(nodes, after)}: ${why}.`
   );
 }
 

@@ -230,10 +230,11 @@ function linearity(e: Explanation, o: MarkdownOptions): string[] {
     if (run.biasLatex !== null && run.bias !== null)
       lines.push(`${run.biasLatex} &= ${valueLatex(run.bias, o)}`);
     out.push(...math(`\\begin{aligned}\n${lines.join(' \\\\[4pt]\n')}\n\\end{aligned}`), '');
+    const x = e.nodes[l.layers[run.layers[0]].input].label;
     out.push(
       run.equal
-        ? `$xW + b$ gives the same output (largest difference ${compactNumber(run.maxAbsDifference, 2)}).`
-        : `$xW + b$ differs from the real output by up to ${compactNumber(run.maxAbsDifference, 2)}.`,
+        ? `$${x} W + b$ gives the same output (largest difference ${compactNumber(run.maxAbsDifference, 2)}).`
+        : `$${x} W + b$ differs from the real output by up to ${compactNumber(run.maxAbsDifference, 2)}.`,
       '',
     );
   }

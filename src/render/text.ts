@@ -281,10 +281,11 @@ function linearity(e: Explanation, o: RenderOptions): string[] {
         ),
       );
     }
+    const x = nameOf(e.nodes[l.layers[run.layers[0]].input]);
     out.push(
       run.equal
-        ? `    ✓ x W + b gives ${layerName(run.layers[run.layers.length - 1])} (largest difference ${compactNumber(run.maxAbsDifference, 2)})`
-        : `    ✗ x W + b differs from ${layerName(run.layers[run.layers.length - 1])} by up to ${compactNumber(run.maxAbsDifference, 2)}`,
+        ? `    ✓ ${x} W + b gives ${layerName(run.layers[run.layers.length - 1])} (largest difference ${compactNumber(run.maxAbsDifference, 2)})`
+        : `    ✗ ${x} W + b differs from ${layerName(run.layers[run.layers.length - 1])} by up to ${compactNumber(run.maxAbsDifference, 2)}`,
     );
   }
   for (const b of l.blocked) out.push(`  ${b.message}`);

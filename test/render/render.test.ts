@@ -161,7 +161,7 @@ test('text: a collapsed linear run and the non-scalar notice', () => {
   assert.ok(out.includes('Layers Z1, Z2 are stacked with nothing between: one affine layer.'));
   assert.ok(out.includes('W = W1 W2   (2×2)'));
   assert.ok(out.includes('b = b1 W2 + b2   (2)'));
-  assert.match(out, /✓ x W \+ b gives Z2/);
+  assert.match(out, /✓ X W \+ b gives Z2/);
 });
 
 test('markdown: $$ LaTeX blocks, bmatrix values, shape tables, check table', () => {
