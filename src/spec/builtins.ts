@@ -715,6 +715,26 @@ function methodTable(): Map<string, Builtin> {
     impl: (a, c) =>
       c.apply('transpose', [c.node(a.one('x')!)], { axes: c.shape(a.all('dims'), 'dims') }),
   });
+  // PyTorch's x.size() is the shape; x.size(d) one size of it.
+  t.set('size', {
+    params: [self, { name: 'dim', optional: true }],
+    impl: (a, c) => {
+      const shape = c.node(a.one('x')!).value.shape;
+      const d = a.one('dim');
+      const items = shape.map((n): Value => ({ kind: 'number', value: n, range: c.range }));
+      if (!d) return { kind: 'seq', tuple: true, items, range: c.range };
+      const k = c.int(d, 'dim', -Infinity);
+      const i = k < 0 ? k + shape.length : k;
+      if (i < 0 || i >= shape.length) {
+        c.fail(
+          'argument',
+          `${c.name}: dim ${k} does not exist in a tensor of rank ${shape.length} — use a dim from ${-shape.length} to ${shape.length - 1}`,
+          d.range,
+        );
+      }
+      return items[i];
+    },
+  });
   const same: Builtin = {
     params: [self],
     impl: (a, c) => ({ ...a.one('x')!.value, range: c.range }),
@@ -727,7 +747,7 @@ function methodTable(): Map<string, Builtin> {
 export const METHODS: ReadonlyMap<string, Builtin> = methodTable();
 
 /** Attributes that are not calls: `.T`, `.shape`, `.ndim`, `.size` (NumPy's count). */
-export const ATTRIBUTES: readonly string[] = ['T', 'mT', 'shape', 'ndim', 'size'];
+export const ATTRIBUTES: readonly string[] = ['T', 'shape', 'ndim', 'size'];
 
 /** The names a spec may call without a module prefix, for "did you mean" over unknown names. */
 export function bareFunctionNames(): string[] {

@@ -370,7 +370,6 @@ class Evaluator {
     const obj = this.evaluate(e.object);
     switch (e.name) {
       case 'T':
-      case 'mT':
         return this.apply('transpose', [this.toNode(obj)], { axes: null }, e.range, '.T');
       case 'shape': {
         const shape = this.toNode(obj).value.shape;

@@ -165,6 +165,9 @@ function startsNewStatement(
     else if (t.kind === 'close') balance--;
     if (balance < 0) return false;
   }
+  // `seed=1,` on its own line is a keyword argument: statements never end with a comma.
+  const lastTok = line[line.length - 1];
+  if (lastTok.kind === 'op' && lastTok.text === ',') return false;
   const isEq = (t: Token | undefined): boolean =>
     t !== undefined && t.kind === 'op' && t.text === '=';
   if (isEq(line[1])) return true;

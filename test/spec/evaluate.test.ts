@@ -118,6 +118,16 @@ describe('roles and nodes', () => {
     close(value(b, 'M'), 3.5 / 3);
   });
 
+  test('shapes and sizes as numbers: .shape, .ndim, .size, .size(), len()', () => {
+    const b = clean(
+      'X = ones(2, 3)\na = X.shape[1]\nb = X.ndim\nc = X.size\nd = X.size(-1)\ne = X.size()[0]\nf = len(X)',
+    );
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => value(b, n)),
+      [3, 2, 6, 3, 2, 2],
+    );
+  });
+
   test('redefinition: the last definition wins from there on', () => {
     const b = clean('a = 1\nb = a * 2\na = 10\nc = a * 2');
     assert.deepEqual(value(b, 'b'), 2);

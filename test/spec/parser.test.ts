@@ -266,6 +266,13 @@ describe('syntax errors', () => {
     assert.equal(show(sts[0].value), 'randn(2 3 seed=1)');
   });
 
+  test('a keyword argument line ending with a comma continues the call', () => {
+    const text = 'W = randn(2, 3,\nseed=1,\n)';
+    const sts = parseBlock(text).statements.map(assign);
+    assert.equal(sts.length, 1);
+    assert.equal(sts[0].error, null);
+  });
+
   test('mismatched closer', () => {
     const text = 'A = f(1]';
     const [e] = errors(text);
