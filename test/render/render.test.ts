@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { explainBlock, nameLatex } from '../../src/explain/index';
+import katex from 'katex';
+import { type Explanation, explainBlock, nameLatex } from '../../src/explain/index';
 import { explainBlocks } from '../../src/explain/source';
 import { bmatrix, compactNumber, matrixLines } from '../../src/render/format';
 import { jsonDocument, renderJson, renderMarkdown, renderText } from '../../src/render/index';
@@ -237,4 +238,57 @@ test('json: the stable fields and their types, full precision, a number for a sc
   assert.equal(target.grad, null);
   // Identical to the data: jsonDocument is what gets serialized.
   assert.deepEqual(doc.blocks, JSON.parse(JSON.stringify(jsonDocument(source).blocks)));
+});
+
+/** Every LaTeX field of an Explanation, with where it came from. */
+function latexFields(e: Explanation): [string, string][] {
+  const out: [string, string][] = [];
+  for (const n of e.nodes) {
+    out.push([`node ${n.id} label`, n.label]);
+    if (n.formula) out.push([`node ${n.id} formula`, n.formula]);
+  }
+  for (const g of e.gradients) {
+    out.push([`${g.label} chain`, g.latex]);
+    for (const p of g.paths) {
+      for (const f of p.factors) {
+        out.push([`factor ${f.latex}`, f.latex], [`local ${f.latex}`, f.local]);
+        for (const l of f.locals) out.push([`local of ${l.op}`, l.latex]);
+      }
+    }
+  }
+  for (const s of e.steps) {
+    out.push([`step ${s.index}`, s.latex]);
+    for (const t of s.terms) out.push([`step ${s.index} term`, t.rule]);
+  }
+  for (const n of e.notation) out.push([`notation ${n.symbol}`, `${n.symbol} = ${n.meaning}`]);
+  for (const x of e.softmaxCrossEntropy) out.push(['softmax + CE', x.latex]);
+  for (const r of e.linearity.runs) {
+    out.push(['collapsed W', r.weightLatex]);
+    if (r.biasLatex) out.push(['collapsed b', r.biasLatex]);
+  }
+  return out;
+}
+
+test('every LaTeX string of the Explanation and every math block of the Markdown renders with KaTeX', () => {
+  const explanations = [twoLayer(), twoPaths().block, linear(false), linear(true)].map((b) =>
+    explainBlock(b, { gradientCheck: false }),
+  );
+  for (const e of explanations) {
+    for (const [where, latex] of latexFields(e)) {
+      assert.doesNotThrow(
+        () => katex.renderToString(latex, { throwOnError: true, displayMode: true }),
+        `${where}: ${latex}`,
+      );
+    }
+    const md = renderMarkdown(e, { maxRows: 2, maxCols: 2 });
+    const display = md.split(/^\$\$$/m).filter((_, i) => i % 2 === 1);
+    const inlineMath = [...md.matchAll(/\$([^$\n]+)\$/g)].map((m) => m[1]);
+    assert.ok(display.length > 3 && inlineMath.length > 3);
+    for (const latex of [...display, ...inlineMath]) {
+      assert.doesNotThrow(
+        () => katex.renderToString(latex, { throwOnError: true, displayMode: true }),
+        latex,
+      );
+    }
+  }
 });
