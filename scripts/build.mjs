@@ -1,20 +1,104 @@
-// Bundles the CLI (and, from the next issues on, the extension and the webview) with esbuild.
+// Bundles the CLI, the extension host, the engine worker and the webview with esbuild.
 // Type-checking is `tsc --noEmit` in `npm run check`; esbuild only bundles.
+//
+// Usage: node scripts/build.mjs [--production] [target …]   (default: every target)
+//   cli        src/cli.ts                    → dist/cli.js        (Node, CJS, executable)
+//   extension  src/extension/extension.ts    → dist/extension.js  (extension host, CJS, `vscode` external;
+//                                                                  no engine code: that is the worker's)
+//   worker     src/extension/engine-worker.ts → dist/worker.js    (worker thread: spec + engine + explain)
+//   webview    webview/main.ts, style.css    → dist/webview.js, dist/webview.css (browser), and
+//              KaTeX's stylesheet and fonts  → dist/katex/        (served from the extension's own files)
+// Library: build(names, { production, outdir }) — the tests build into a temporary folder.
 import * as esbuild from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const production = process.argv.includes('--production');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-await esbuild.build({
-  entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: !production,
-  minify: production,
-  banner: { js: '#!/usr/bin/env node' },
-  logLevel: 'warning',
-});
-await chmod('dist/cli.js', 0o755);
+const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs' };
+
+/** esbuild options per target, for an output folder. */
+const targets = {
+  cli: (outdir) => ({
+    ...node,
+    entryPoints: [join(root, 'src/cli.ts')],
+    outfile: join(outdir, 'cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  extension: (outdir) => ({
+    ...node,
+    entryPoints: [join(root, 'src/extension/extension.ts')],
+    outfile: join(outdir, 'extension.js'),
+    external: ['vscode'],
+  }),
+  worker: (outdir) => ({
+    ...node,
+    entryPoints: [join(root, 'src/extension/engine-worker.ts')],
+    outfile: join(outdir, 'worker.js'),
+  }),
+  webview: (outdir) => ({
+    bundle: true,
+    platform: 'browser',
+    // VS Code 1.100's Electron is Chromium 134; code-server runs in the user's browser.
+    target: ['chrome110', 'firefox115', 'safari16'],
+    format: 'iife',
+    entryPoints: [
+      { in: join(root, 'webview/main.ts'), out: 'webview' },
+      { in: join(root, 'webview/style.css'), out: 'webview' },
+    ],
+    outdir,
+  }),
+};
+
+export const targetNames = Object.keys(targets);
+
+/** KaTeX's stylesheet and its woff2 fonts (the first format the stylesheet names; every webview engine reads it). */
+async function copyKatex(outdir) {
+  const katex = join(root, 'node_modules', 'katex', 'dist');
+  await mkdir(join(outdir, 'katex', 'fonts'), { recursive: true });
+  await copyFile(join(katex, 'katex.min.css'), join(outdir, 'katex', 'katex.min.css'));
+  const fonts = (await readdir(join(katex, 'fonts'))).filter((f) => f.endsWith('.woff2'));
+  await Promise.all(
+    fonts.map((f) => copyFile(join(katex, 'fonts', f), join(outdir, 'katex', 'fonts', f))),
+  );
+}
+
+/**
+ * Builds the named targets into `outdir` (default dist/). Resolves to the output files written.
+ * @param {string[]} [names]
+ * @param {{ production?: boolean, outdir?: string }} [options]
+ */
+export async function build(names = targetNames, options = {}) {
+  const production = options.production ?? false;
+  const outdir = resolve(root, options.outdir ?? 'dist');
+  for (const name of names) {
+    if (!targets[name])
+      throw new Error(`Unknown build target '${name}' (known: ${targetNames.join(', ')}).`);
+  }
+  await Promise.all(
+    names.map(async (name) => {
+      await esbuild.build({
+        ...targets[name](outdir),
+        sourcemap: !production,
+        minify: production,
+        logLevel: 'warning',
+      });
+      if (name === 'cli') await chmod(join(outdir, 'cli.js'), 0o755);
+      if (name === 'webview') await copyKatex(outdir);
+    }),
+  );
+  return outdir;
+}
+
+// Run as a script, not when imported (no top-level await: tsx may load this as CommonJS).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const names = args.filter((a) => !a.startsWith('--'));
+  build(names.length > 0 ? names : targetNames, {
+    production: args.includes('--production'),
+  }).catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

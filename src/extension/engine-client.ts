@@ -29,8 +29,8 @@ export interface EngineClientOptions {
   readonly workerPath: string;
   /** How long a superseded run may go on before the worker is restarted (default 750 ms). */
   readonly supersedeBudgetMs?: number;
-  /** The longest any run may take (default 30 s). */
-  readonly timeLimitMs?: number;
+  /** The longest any run may take (default 30 s); a function is asked at each run. */
+  readonly timeLimitMs?: number | (() => number);
   /** The worker's V8 heap limit in MB (default 2048): running out ends the worker, not the host. */
   readonly maxHeapMb?: number;
   /** Called when the worker died unexpectedly (not when this client terminated it). */
@@ -62,14 +62,12 @@ export class EngineClient {
   private nextId = 1;
   private disposed = false;
   private readonly budgetMs: number;
-  private readonly timeLimitMs: number;
 
   /** Worker (re)starts so far, for tests and diagnostics. */
   starts = 0;
 
   constructor(private readonly options: EngineClientOptions) {
     this.budgetMs = options.supersedeBudgetMs ?? 750;
-    this.timeLimitMs = options.timeLimitMs ?? 30_000;
   }
 
   /** Explains `request`; supersedes every earlier call that has not settled. */
@@ -123,23 +121,23 @@ export class EngineClient {
     this.pending = null;
     const worker = this.ensureWorker();
     const id = this.nextId++;
+    const limit = this.options.timeLimitMs;
+    const timeLimitMs = typeof limit === 'function' ? limit() : (limit ?? 30_000);
     const flight: InFlight = {
       id,
       started: Date.now(),
       resolve: next.resolve,
       timeLimit: setTimeout(() => {
         if (this.inFlight !== flight) return;
-        this.options.log?.(
-          `engine: run ${id} exceeded ${this.timeLimitMs} ms; restarting the worker`,
-        );
+        this.options.log?.(`engine: run ${id} exceeded ${timeLimitMs} ms; restarting the worker`);
         this.finish(flight, {
           status: 'failed',
-          message: `The engine took longer than ${seconds(this.timeLimitMs)} s on this block and was stopped. Make the tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.`,
+          message: `The engine took longer than ${seconds(timeLimitMs)} s on this block and was stopped. Make the tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.`,
           line: null,
         });
         this.stopWorker();
         this.dispatch();
-      }, this.timeLimitMs),
+      }, timeLimitMs),
     };
     this.inFlight = flight;
     worker.postMessage({ ...next.request, id } satisfies EngineRequest);

@@ -1,0 +1,117 @@
+/**
+ * The extension's entry (bundled to dist/extension.js). A thin adapter: the engine, the spec
+ * language and the explainer run in the worker (dist/worker.js), the drawing in the webview
+ * (dist/webview.js); this file wires commands, the panel and its serializer.
+ *
+ * Activation is lazy (package.json: the command, the restored panel, a `.model` file). A failure
+ * while activating is shown to the user, not only logged.
+ */
+import * as vscode from 'vscode';
+import { type RenderedMessage, parsePanelState } from '../protocol';
+import { EngineClient } from './engine-client';
+import { explainBackprop } from './explain-command';
+import { commandIds, explanationViewType } from './ids';
+import { ExplanationPanel, type PanelDependencies } from './panel';
+import { engineSettings } from './settings';
+
+/** What `activate` returns: used by the extension-host tests, stable for other extensions too. */
+export interface BackpropNotesApi {
+  /**
+   * Resolves with the first `rendered` message from the panel's webview, counting from the
+   * `since`-th one (0: including those already drawn), that `accept` accepts.
+   */
+  waitForRender(
+    accept: (m: RenderedMessage) => boolean,
+    options?: { since?: number; timeoutMs?: number },
+  ): Promise<RenderedMessage>;
+  /** How many `rendered` messages arrived so far. */
+  renderCount(): number;
+  /** The explained document (as a URI string), target and picked leaf; null with no panel. */
+  panelSource(): { uri: string | undefined; target: unknown; leaf: string | null } | null;
+}
+
+export function activate(context: vscode.ExtensionContext): BackpropNotesApi | undefined {
+  try {
+    return activateOrThrow(context);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(
+      `Backprop Notes could not start: ${detail}. Reload the window; if it happens again, reinstall the extension and report the message.`,
+    );
+    throw error;
+  }
+}
+
+function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
+  const log = vscode.window.createOutputChannel('Backprop Notes', { log: true });
+  const rendered = new vscode.EventEmitter<RenderedMessage>();
+  const renders: RenderedMessage[] = [];
+  let toldAboutCrash = false;
+  const engine = new EngineClient({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    timeLimitMs: () => engineSettings().timeLimitMs,
+    log: (line) => log.info(line),
+    onCrash: (error) => {
+      log.error(`engine crashed: ${error.message}`);
+      if (toldAboutCrash) return;
+      toldAboutCrash = true; // once per session: a spec that crashes it would otherwise nag
+      void vscode.window
+        .showWarningMessage(
+          'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
+          'Show Log',
+        )
+        .then((choice) => (choice ? log.show() : undefined));
+    },
+  });
+  const deps: PanelDependencies = { extensionUri: context.extensionUri, engine, log, rendered };
+
+  context.subscriptions.push(
+    log,
+    rendered,
+    rendered.event((m) => renders.push(m)),
+    { dispose: () => engine.dispose() },
+    { dispose: () => ExplanationPanel.instance?.dispose() },
+    vscode.commands.registerCommand(commandIds.explainBackprop, (uri?: unknown) =>
+      explainBackprop(deps, uri instanceof vscode.Uri ? uri : undefined),
+    ),
+    vscode.commands.registerCommand(commandIds.showLog, () => log.show()),
+    vscode.window.registerWebviewPanelSerializer(explanationViewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const parsed = parsePanelState(state);
+        log.info(`panel: restoring after reload (${parsed ? parsed.uri : 'unusable state'})`);
+        if (parsed) ExplanationPanel.revive(panel, deps, parsed);
+        else ExplanationPanel.showUnrestorable(panel, deps);
+      },
+    }),
+  );
+  log.info(`activated (VS Code ${vscode.version})`);
+
+  return {
+    renderCount: () => renders.length,
+    panelSource: () => {
+      const panel = ExplanationPanel.instance;
+      if (!panel) return null;
+      const { uri, target, leaf } = panel.source;
+      return { uri: uri?.toString(), target, leaf };
+    },
+    waitForRender: (accept, options = {}) =>
+      new Promise((resolve, reject) => {
+        const seen = renders.slice(options.since ?? 0).find(accept);
+        if (seen) return resolve(seen);
+        const timer = setTimeout(() => {
+          listener.dispose();
+          reject(new Error(`No matching render within ${options.timeoutMs ?? 20_000} ms.`));
+        }, options.timeoutMs ?? 20_000);
+        const listener = rendered.event((m) => {
+          if (!accept(m)) return;
+          clearTimeout(timer);
+          listener.dispose();
+          resolve(m);
+        });
+      }),
+  };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

@@ -1,0 +1,367 @@
+/**
+ * The Explanation panel: one webview beside the editor, reused by every Explain Backprop, kept
+ * up to date while the explained document is edited, and restored after a window reload.
+ *
+ * Boundaries:
+ * - The host posts to the webview only after the webview said `ready`. Until then the latest
+ *   message of each kind waits in `outbox`; a webview that reloads (hidden and shown again)
+ *   says `ready` again and gets them again.
+ * - Every run goes to the engine worker; a newer run supersedes an older one, whose answer is
+ *   dropped. The first run after a command is immediate, runs after edits are debounced.
+ * - Every failure ends up in the panel as a message (never a blank panel).
+ */
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import {
+  type ExplainTarget,
+  type HostMessage,
+  type PanelState,
+  type RenderedMessage,
+  type SourceInfo,
+  assertNever,
+  parseWebviewMessage,
+} from '../protocol';
+import type { EngineClient } from './engine-client';
+import { makeNonce, webviewHtml } from './html';
+import { explanationViewType } from './ids';
+import { affects, engineSettings, viewSettings } from './settings';
+import { type DocumentSnapshot, moveTarget, resolveTarget } from './target';
+
+/** What the panel needs from the extension. */
+export interface PanelDependencies {
+  readonly extensionUri: vscode.Uri;
+  readonly engine: EngineClient;
+  readonly log: vscode.LogOutputChannel;
+  /** Fired with every `rendered` message (the extension's API exposes it to tests). */
+  readonly rendered: vscode.EventEmitter<RenderedMessage>;
+}
+
+/** Edits are explained this long after the last keystroke. */
+const debounceMs = 300;
+
+export class ExplanationPanel implements vscode.Disposable {
+  private static current: ExplanationPanel | undefined;
+
+  /** The open panel, if any. */
+  static get instance(): ExplanationPanel | undefined {
+    return ExplanationPanel.current;
+  }
+
+  /**
+   * Shows the panel on `target` of `document`: creates it beside the editor the first time,
+   * otherwise reuses it (and reveals it without taking the focus from the editor).
+   */
+  static show(
+    deps: PanelDependencies,
+    document: vscode.TextDocument,
+    target: ExplainTarget,
+    editorColumn: vscode.ViewColumn | undefined,
+  ): ExplanationPanel {
+    let panel = ExplanationPanel.current;
+    if (panel) {
+      panel.webviewPanel.reveal(undefined, true);
+    } else {
+      const webviewPanel = vscode.window.createWebviewPanel(
+        explanationViewType,
+        'Backprop',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        webviewOptions(deps.extensionUri),
+      );
+      panel = new ExplanationPanel(webviewPanel, deps, document.uri, target, null);
+    }
+    panel.editorColumn = editorColumn ?? panel.editorColumn;
+    panel.setSource(document.uri, target);
+    return panel;
+  }
+
+  /** Brings back a panel VS Code restored after a reload, from the state its webview saved. */
+  static revive(
+    webviewPanel: vscode.WebviewPanel,
+    deps: PanelDependencies,
+    state: PanelState,
+  ): ExplanationPanel {
+    ExplanationPanel.current?.dispose();
+    webviewPanel.webview.options = webviewOptions(deps.extensionUri);
+    const panel = new ExplanationPanel(
+      webviewPanel,
+      deps,
+      vscode.Uri.parse(state.uri),
+      state.target,
+      state.leaf,
+    );
+    void panel.explainNow();
+    return panel;
+  }
+
+  /** A restored panel whose saved state cannot be used: it explains why, and how to reopen it. */
+  static showUnrestorable(webviewPanel: vscode.WebviewPanel, deps: PanelDependencies): void {
+    ExplanationPanel.current?.dispose();
+    webviewPanel.webview.options = webviewOptions(deps.extensionUri);
+    const panel = new ExplanationPanel(webviewPanel, deps, undefined, { kind: 'file' }, null);
+    panel.post({
+      type: 'error',
+      requestId: panel.requestId,
+      message:
+        'This panel could not be restored after the reload. Open the note and run “Backprop Notes: Explain Backprop” again.',
+      line: null,
+      source: null,
+    });
+  }
+
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Messages waiting for `ready`, the latest of each kind, in the order they were made. */
+  private readonly outbox = new Map<string, HostMessage>();
+  private ready = false;
+  private disposed = false;
+  private requestId = 0;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  /** The column of the editor the explained document was in, for revealing lines. */
+  private editorColumn: vscode.ViewColumn | undefined;
+
+  private constructor(
+    readonly webviewPanel: vscode.WebviewPanel,
+    private readonly deps: PanelDependencies,
+    /** The explained document; undefined for a panel that only shows an error. */
+    private uri: vscode.Uri | undefined,
+    private target: ExplainTarget,
+    /** The leaf the user picked in the Backward tab (kept across runs). */
+    private leaf: string | null,
+  ) {
+    ExplanationPanel.current = this;
+    const webview = webviewPanel.webview;
+    webview.html = this.html(webview);
+    this.disposables.push(
+      webviewPanel.onDidDispose(() => this.dispose()),
+      webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        const { view, engine } = affects(e);
+        if (view) this.post({ type: 'settings', settings: viewSettings() });
+        if (engine) void this.explainNow();
+      }),
+    );
+  }
+
+  /** The explained document and target, for tests and the command's refresh. */
+  get source(): { uri: vscode.Uri | undefined; target: ExplainTarget; leaf: string | null } {
+    return { uri: this.uri, target: this.target, leaf: this.leaf };
+  }
+
+  /** Explains `target` of the document at `uri` now. */
+  setSource(uri: vscode.Uri, target: ExplainTarget): void {
+    this.uri = uri;
+    this.target = target;
+    void this.explainNow();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (ExplanationPanel.current === this) ExplanationPanel.current = undefined;
+    clearTimeout(this.debounce);
+    this.webviewPanel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private html(webview: vscode.Webview): string {
+    const dist = vscode.Uri.joinPath(this.deps.extensionUri, 'dist');
+    const uri = (...path: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(dist, ...path)).toString();
+    return webviewHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce((n) => randomBytes(n)),
+      scriptUri: uri('webview.js'),
+      styleUri: uri('webview.css'),
+      katexStyleUri: uri('katex', 'katex.min.css'),
+      language: vscode.env.language,
+    });
+  }
+
+  private post(message: HostMessage): void {
+    if (this.disposed) return;
+    // The explanation and the error replace each other: only the newest result matters.
+    const slot =
+      message.type === 'explanation' || message.type === 'error' ? 'result' : message.type;
+    if (!this.ready) {
+      this.outbox.delete(slot);
+      this.outbox.set(slot, message);
+      return;
+    }
+    void this.webviewPanel.webview.postMessage(message).then(
+      (delivered) => {
+        if (!delivered)
+          this.deps.log.debug(`panel: '${message.type}' not delivered (webview gone)`);
+      },
+      (error: unknown) =>
+        this.deps.log.warn(`panel: posting '${message.type}' failed: ${String(error)}`),
+    );
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.deps.log.warn(`panel: ${parsed.reason}`);
+      return;
+    }
+    const message = parsed.value;
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        const waiting = [...this.outbox.values()];
+        this.outbox.clear();
+        for (const m of waiting) this.post(m);
+        break;
+      }
+      case 'selectLeaf':
+        this.leaf = message.leaf;
+        break;
+      case 'revealLine':
+        void this.reveal(message.line, message.column);
+        break;
+      case 'rendered':
+        this.deps.log.debug(
+          `panel: rendered ${message.what} #${message.requestId} (leaf ${message.leaf ?? '-'}, ${message.errors} errors)`,
+        );
+        this.deps.rendered.fire(message);
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  private documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    if (!this.uri || e.document.uri.toString() !== this.uri.toString()) return;
+    if (e.contentChanges.length === 0) return;
+    this.target = moveTarget(
+      this.target,
+      e.contentChanges.map((c) => ({
+        range: {
+          start: { line: c.range.start.line, character: c.range.start.character },
+          end: { line: c.range.end.line, character: c.range.end.character },
+        },
+        text: c.text,
+      })),
+    );
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.explainNow(), debounceMs);
+  }
+
+  /** Runs the engine on the current source and posts the result (or why there is none). */
+  private async explainNow(): Promise<void> {
+    clearTimeout(this.debounce);
+    const uri = this.uri;
+    if (!uri || this.disposed) return;
+    const requestId = ++this.requestId;
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(uri);
+    } catch (error) {
+      if (requestId !== this.requestId) return;
+      this.post({
+        type: 'error',
+        requestId,
+        message: `Could not open ${uri.fsPath || uri.toString()} (${error instanceof Error ? error.message : String(error)}). Open the note again and run Explain Backprop.`,
+        line: null,
+        source: null,
+      });
+      return;
+    }
+    if (requestId !== this.requestId || this.disposed) return;
+    const fileName = basename(document.fileName);
+    this.webviewPanel.title = `Backprop: ${fileName}`;
+    const snapshot: DocumentSnapshot = {
+      text: document.getText(),
+      languageId: document.languageId,
+      fileName: document.fileName,
+    };
+    const resolved = resolveTarget(snapshot, this.target);
+    if ('error' in resolved) {
+      this.post({
+        type: 'error',
+        requestId,
+        message: resolved.error,
+        line: resolved.line,
+        source: null,
+      });
+      return;
+    }
+    this.post({ type: 'busy', busy: true });
+    const started = Date.now();
+    const outcome = await this.deps.engine.run({
+      text: resolved.text,
+      kind: resolved.kind,
+      origin: resolved.origin,
+      blockIndex: resolved.blockIndex,
+      gradientCheck: engineSettings().gradientCheck,
+    });
+    if (outcome.status === 'superseded' || requestId !== this.requestId || this.disposed) return;
+    this.post({ type: 'busy', busy: false });
+    const source: SourceInfo = {
+      uri: uri.toString(),
+      fileName,
+      kind: resolved.kind,
+      target: this.target,
+      blockIndex: resolved.blockIndex,
+      blockCount: outcome.status === 'done' ? outcome.response.blockCount : resolved.blockCount,
+    };
+    if (outcome.status === 'failed') {
+      this.deps.log.warn(`panel: run #${requestId} failed: ${outcome.message}`);
+      this.post({ type: 'error', requestId, message: outcome.message, line: outcome.line, source });
+      return;
+    }
+    const { explanation, elapsedMs } = outcome.response;
+    this.deps.log.info(
+      `panel: explained ${fileName} block ${resolved.blockIndex + 1}/${source.blockCount} in ${Math.round(elapsedMs)} ms (round trip ${Date.now() - started} ms, ${explanation.errors.length} errors)`,
+    );
+    this.post({
+      type: 'explanation',
+      requestId,
+      explanation,
+      source,
+      leaf: this.leaf,
+      settings: viewSettings(),
+      elapsedMs,
+    });
+  }
+
+  /** Shows a line of the explained document in an editor, with the cursor on it. */
+  private async reveal(line: number, column: number): Promise<void> {
+    if (!this.uri) return;
+    try {
+      const document = await vscode.workspace.openTextDocument(this.uri);
+      const visible = vscode.window.visibleTextEditors.find(
+        (e) => e.document.uri.toString() === document.uri.toString(),
+      );
+      const editor = await vscode.window.showTextDocument(document, {
+        viewColumn: visible?.viewColumn ?? this.editorColumn ?? vscode.ViewColumn.One,
+        preserveFocus: false,
+      });
+      const safeLine = Math.min(line, document.lineCount - 1);
+      const position = new vscode.Position(
+        safeLine,
+        Math.min(column, document.lineAt(safeLine).text.length),
+      );
+      editor.selection = new vscode.Selection(position, position);
+      editor.revealRange(
+        new vscode.Range(position, position),
+        vscode.TextEditorRevealType.InCenterIfOutsideViewport,
+      );
+    } catch (error) {
+      void vscode.window.showWarningMessage(
+        `Could not show line ${line + 1}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
+/** Scripts on; files only from dist/ (the bundles, KaTeX's styles and fonts). */
+function webviewOptions(
+  extensionUri: vscode.Uri,
+): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}

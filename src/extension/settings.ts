@@ -1,0 +1,47 @@
+/**
+ * The `backpropNotes.*` settings, read with their defaults and limits (package.json declares
+ * them with the same defaults).
+ */
+import * as vscode from 'vscode';
+import type { ViewSettings } from '../protocol';
+
+export const settingsSection = 'backpropNotes';
+
+function count(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? Math.min(max, Math.max(min, Math.round(value)))
+    : fallback;
+}
+
+/** How the panel draws matrices. */
+export function viewSettings(): ViewSettings {
+  const c = vscode.workspace.getConfiguration(settingsSection);
+  return {
+    maxRows: count(c.get('matrix.maxRows'), 8, 2, 1000),
+    maxColumns: count(c.get('matrix.maxColumns'), 8, 2, 1000),
+    digits: count(c.get('matrix.digits'), 4, 1, 17),
+  };
+}
+
+export interface EngineSettings {
+  readonly gradientCheck: boolean;
+  readonly timeLimitMs: number;
+}
+
+export function engineSettings(): EngineSettings {
+  const c = vscode.workspace.getConfiguration(settingsSection);
+  return {
+    gradientCheck: c.get('explain.gradientCheck') !== false,
+    timeLimitMs: count(c.get('engine.timeLimitSeconds'), 30, 1, 3600) * 1000,
+  };
+}
+
+/** Does a configuration change touch what the panel draws, or what the engine computes? */
+export function affects(e: vscode.ConfigurationChangeEvent): { view: boolean; engine: boolean } {
+  return {
+    view: e.affectsConfiguration(`${settingsSection}.matrix`),
+    engine:
+      e.affectsConfiguration(`${settingsSection}.explain`) ||
+      e.affectsConfiguration(`${settingsSection}.engine`),
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The Explanation webview's script (bundled to dist/webview.js): receives messages from the host,
+ * validates them, draws them, and keeps the little state a reload needs with setState.
+ *
+ * It posts `ready` once listening; the host sends nothing before. Every message it draws is
+ * acknowledged with `rendered`.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import {
+  type ErrorMessage,
+  type ExplanationMessage,
+  type PanelState,
+  type TabId,
+  type ViewSettings,
+  type WebviewMessage,
+  assertNever,
+  parseHostMessage,
+  parsePanelState,
+} from '../src/protocol';
+import { h } from './dom';
+import { type ViewContext, chosenGradient, explanationView, failureView, leafKey } from './views';
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+
+const restored = parsePanelState(vscode.getState());
+let tab: TabId = restored?.tab ?? 'backward';
+let leaf: string | null = restored?.leaf ?? null;
+/** The last explanation or failure drawn. */
+let shown: ExplanationMessage | ErrorMessage | null = null;
+/** The state of the last explanation, kept when a later failure has no source. */
+let saved: PanelState | null = restored;
+let settings: ViewSettings = { maxRows: 8, maxColumns: 8, digits: 4 };
+let busy = false;
+
+function post(message: WebviewMessage): void {
+  vscode.postMessage(message);
+}
+
+function save(): void {
+  if (shown?.source) {
+    saved = { version: 1, uri: shown.source.uri, target: shown.source.target, leaf, tab };
+  } else if (saved) {
+    saved = { ...saved, leaf, tab };
+  }
+  if (saved) vscode.setState(saved);
+}
+
+const context: ViewContext = {
+  get settings() {
+    return settings;
+  },
+  reveal: (line, column) => post({ type: 'revealLine', line, column }),
+  pickLeaf: (picked) => {
+    if (picked === leaf) return;
+    leaf = picked;
+    post({ type: 'selectLeaf', leaf: picked });
+    draw();
+  },
+  pickTab: (picked) => {
+    tab = picked;
+    save();
+  },
+};
+
+/** Redraws what is shown, keeping the scroll position (updates come while the user reads). */
+function draw(): void {
+  if (!shown) return;
+  const scroll = window.scrollY;
+  let content: HTMLElement;
+  let drawnLeaf: string | null = null;
+  let errors = 0;
+  try {
+    if (shown.type === 'explanation') {
+      content = explanationView(shown, leaf, tab, context);
+      const g = chosenGradient(shown.explanation, leaf);
+      drawnLeaf = g ? leafKey(g) : null;
+      errors = shown.explanation.errors.length;
+    } else {
+      content = failureView(shown, context);
+      errors = 1;
+    }
+  } catch (error) {
+    // A bug in drawing must not leave a blank panel.
+    content = h(
+      'section',
+      { id: 'errors', class: 'errors', role: 'alert' },
+      h(
+        'div',
+        { class: 'error' },
+        `The panel could not draw this explanation (${error instanceof Error ? error.message : String(error)}). This is a bug in Backprop Notes; the command “Backprop Notes: Show Log” has details.`,
+      ),
+    );
+    console.error(error);
+  }
+  app.replaceChildren(content);
+  setBusy(busy);
+  window.scrollTo(0, scroll);
+  save();
+  post({
+    type: 'rendered',
+    requestId: shown.requestId,
+    what: shown.type,
+    leaf: drawnLeaf,
+    errors,
+  });
+}
+
+function setBusy(value: boolean): void {
+  busy = value;
+  const indicator = document.getElementById('busy');
+  if (indicator) indicator.hidden = !value;
+  app.classList.toggle('is-busy', value);
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  const parsed = parseHostMessage(event.data);
+  if (!parsed.ok) {
+    console.warn(`Backprop Notes webview: ${parsed.reason}`);
+    return;
+  }
+  const message = parsed.value;
+  switch (message.type) {
+    case 'explanation':
+      shown = message;
+      settings = message.settings;
+      if (message.leaf !== null) leaf = message.leaf;
+      busy = false;
+      draw();
+      break;
+    case 'error':
+      shown = message;
+      busy = false;
+      draw();
+      break;
+    case 'busy':
+      setBusy(message.busy);
+      break;
+    case 'settings':
+      settings = message.settings;
+      draw();
+      break;
+    default:
+      assertNever(message);
+  }
+});
+
+post({ type: 'ready' });

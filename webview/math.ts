@@ -1,0 +1,56 @@
+/**
+ * LaTeX → KaTeX, with the limits an untrusted formula needs: `trust: false` (no \href, \url,
+ * \htmlClass …), `maxExpand` and `maxSize` so a hostile or huge macro cannot hang or blow up the
+ * page, `throwOnError: false` so a bad formula shows as red source text instead of breaking the
+ * panel. The formulas come from our own engine, but they embed names the user wrote.
+ */
+import katex from 'katex';
+import type { Nested } from '../src/engine/tensor';
+import type { ViewSettings } from '../src/protocol';
+import { bmatrix, shapeText } from '../src/render/format';
+
+const options: katex.KatexOptions = {
+  throwOnError: false,
+  trust: false,
+  strict: 'ignore',
+  maxExpand: 1000,
+  maxSize: 20,
+  output: 'htmlAndMathml',
+  errorColor: 'var(--vscode-errorForeground)',
+};
+
+/** A formula as an inline (or display) element. */
+export function math(latex: string, display = false): HTMLElement {
+  const element = document.createElement(display ? 'div' : 'span');
+  element.className = display ? 'math display' : 'math';
+  try {
+    katex.render(latex, element, { ...options, displayMode: display });
+  } catch {
+    // Only non-ParseErrors reach here (throwOnError is off): show the source, not nothing.
+    element.textContent = latex;
+  }
+  return element;
+}
+
+/**
+ * JSON (which VS Code uses to deliver messages) turns NaN and ±Infinity into null: read them
+ * back as NaN so they print as NaN, not as 0 or "null".
+ */
+export function finite(value: unknown): Nested {
+  if (Array.isArray(value)) return value.map(finite) as Nested;
+  return typeof value === 'number' ? value : NaN;
+}
+
+/** A tensor value as a KaTeX matrix, elided with ⋯ ⋮ beyond the settings. */
+export function matrix(value: unknown, settings: ViewSettings): HTMLElement {
+  const latex = bmatrix(finite(value), {
+    maxRows: settings.maxRows,
+    maxCols: settings.maxColumns,
+    digits: settings.digits,
+  });
+  const element = math(latex, false);
+  element.classList.add('matrix');
+  return element;
+}
+
+export { shapeText };
