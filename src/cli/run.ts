@@ -7,7 +7,7 @@
  * stderr as `FILE:LINE:COL: message`, 1-based) or bad usage (message + usage). No stack trace is
  * ever printed: every failure becomes one message.
  */
-import { type ExplainOptions, ExplainError } from '../explain/build';
+import { type ExplainOptions, ExplainError, explainCheckSample } from '../explain/build';
 import type { Explanation, SourceKind } from '../explain/explanation';
 import { explainBlocks } from '../explain/source';
 import { renderJson } from '../render/json';
@@ -208,9 +208,12 @@ function run(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
     }
     blocks = [blocks[parsed.block - 1]];
   }
+  // explain checks a sample of each tensor (an overview); check looks at every element up to
+  // the gradient check's own limit.
+  const sample = parsed.command === 'explain' ? { maxElementsPerTensor: explainCheckSample } : {};
   const options: ExplainOptions = {
     wrt: parsed.wrt,
-    gradientCheck: parsed.step !== null ? { h: parsed.step } : true,
+    gradientCheck: parsed.step !== null ? { ...sample, h: parsed.step } : sample,
   };
   const explained = explainBlocks(blocks, kind, options);
   for (const b of explained.blocks) {

@@ -48,7 +48,11 @@ export interface ExplainOptions {
    * An unknown name, or one without a gradient, throws an ExplainError naming the ones that have.
    */
   readonly wrt?: string | null;
-  /** Run the numerical gradient check (default true), optionally with its options. */
+  /**
+   * Run the numerical gradient check (default true). `true` checks at most
+   * `explainCheckSample` elements per tensor (a seeded sample beyond: an overview that stays
+   * fast); pass the check's own options (even `{}`) for its defaults, as `check` does.
+   */
   readonly gradientCheck?: boolean | GradientCheckOptions;
   /** Jacobians with more entries than this are described by shape only (default 256). */
   readonly maxJacobianEntries?: number;
@@ -63,6 +67,8 @@ export class ExplainError extends Error {
 
 export const defaultMaxJacobianEntries = 256;
 export const defaultMaxPaths = 32;
+/** Elements per tensor the gradient check of `gradientCheck: true` looks at. */
+export const explainCheckSample = 256;
 
 /** Ops whose input is a pre-activation: the gradient there is written δ. */
 const activationOps = new Set([
@@ -123,7 +129,9 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
           graph,
           rootNode,
           gradLeaves,
-          typeof options.gradientCheck === 'object' ? options.gradientCheck : {},
+          typeof options.gradientCheck === 'object'
+            ? options.gradientCheck
+            : { maxElementsPerTensor: explainCheckSample },
         )
       : null;
 
