@@ -336,7 +336,8 @@ function explainNode(s: BlockStructure, n: Node, grad: Tensor | null): Explained
     label,
     op: n.op,
     inputs: n.inputs.map((i) => i.id),
-    attrs: { ...n.attrs },
+    // Absent attrs (undefined) are dropped, as JSON would.
+    attrs: Object.fromEntries(Object.entries(n.attrs).filter(([, v]) => v !== undefined)),
     role,
     requiresGrad: n.requiresGrad,
     shape: [...n.value.shape],
