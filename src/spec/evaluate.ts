@@ -712,8 +712,11 @@ class Evaluator {
 
   private opFailure(err: unknown, op: string, range: SourceRange): SpecFailure {
     const message = err instanceof Error ? err.message : String(err);
+    // The loss ops throw LabelError (a ShapeError) for labels out of range or not whole numbers.
+    if (err instanceof Error && err.name === 'LabelError') {
+      return new SpecFailure('label', withHint(message, op), range);
+    }
     if (err instanceof ShapeError) return new SpecFailure('shape', withHint(message, op), range);
-    if (/label|class/i.test(message)) return new SpecFailure('label', withHint(message, op), range);
     return new SpecFailure('op', withHint(message, op), range);
   }
 
@@ -842,7 +845,6 @@ function withHint(message: string, op: string): string {
   if (op === 'matmul' && /inner sizes/.test(message)) {
     return `${message} — the left side's last size must equal the right side's first; check the shapes, or transpose one side with .T`;
   }
-  if (/label|class/i.test(message))
-    return `${message} — labels are class indices from 0 to (number of classes − 1)`;
+  if (/label/i.test(message)) return `${message} — fix that label`;
   return `${message} — check the shapes and values of the operands`;
 }

@@ -585,7 +585,7 @@ class ExprParser {
       if (this.isOp(t, ':')) {
         this.fail(
           'unsupported',
-          "slices (':') are not supported — the model language works on whole tensors",
+          "slices (':') are not supported — the model language works on whole tensors; compute on the whole tensor instead",
           t!.range,
         );
       }

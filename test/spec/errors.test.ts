@@ -245,6 +245,7 @@ describe('evaluation errors: code, range, message', () => {
     const e = one(text);
     assert.equal(e.code, 'label');
     assert.deepEqual(e.range, at(text, 'cross_entropy(P, y)'));
+    assert.match(e.message, /^label 2 .*out of range.* — fix that label$/);
   });
 
   test('every message says what to do', () => {

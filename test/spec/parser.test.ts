@@ -326,7 +326,7 @@ describe('syntax errors', () => {
       'A = x[:, 0]',
       'unsupported',
       ':',
-      "slices (':') are not supported — the model language works on whole tensors",
+      "slices (':') are not supported — the model language works on whole tensors; compute on the whole tensor instead",
     ],
     [
       'A = f(x=1, 2)',
