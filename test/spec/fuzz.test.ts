@@ -311,17 +311,17 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 describe('parser fuzzing', () => {
-  test('grammar-shaped programs (3,500)', () => {
+  test('grammar-shaped programs (6,000)', () => {
     fc.assert(
       fc.property(program, fc.constantFrom(...KINDS), (text, kind) => checkInput(text, kind)),
-      { numRuns: 3500 },
+      { numRuns: 6000 },
     );
   });
 
-  test('token soup (3,000)', () => {
+  test('token soup (4,000)', () => {
     fc.assert(
       fc.property(soup, fc.constantFrom(...KINDS), (text, kind) => checkInput(text, kind)),
-      { numRuns: 3000 },
+      { numRuns: 4000 },
     );
   });
 
