@@ -48,6 +48,14 @@ export function latexNumber(x: number): string {
   return `${s.slice(0, e)} \\times 10^{${exponent}}`;
 }
 
+/**
+ * `δ \odot ` before a term, or nothing when the upstream gradient is the literal 1 (the seed of
+ * a scalar loss), so rules read `\sigma(x)` rather than `1 \odot \sigma(x)`.
+ */
+export function times(grad: string): string {
+  return grad === '1' ? '' : `${grad} \\odot `;
+}
+
 /** The local derivative of an elementwise op whose derivative is `d`. */
 const diag = (d: string): string => `\\operatorname{diag}(${d})`;
 
@@ -68,7 +76,7 @@ export const relu: OpDef = {
   latex: {
     formula: (c) => `\\max(0, ${c.args[0]})`,
     local: (_i, c) => diag(`\\mathbb{1}[${c.args[0]} > 0]`),
-    vjp: (_i, c) => `${c.grad} \\odot \\mathbb{1}[${c.args[0]} > 0]`,
+    vjp: (_i, c) => `${times(c.grad)}\\mathbb{1}[${c.args[0]} > 0]`,
   },
 };
 
@@ -116,7 +124,7 @@ export const leakyRelu: OpDef<LeakyAttrs> = {
         : `${x} \\odot (${leakySlopeLatex(c)})`;
     },
     local: (_i, c) => diag(leakySlopeLatex(c)),
-    vjp: (_i, c) => `${c.grad} \\odot (${leakySlopeLatex(c)})`,
+    vjp: (_i, c) => `${times(c.grad)}(${leakySlopeLatex(c)})`,
   },
 };
 
@@ -142,7 +150,7 @@ export const sigmoid: OpDef = {
   latex: {
     formula: (c) => `\\sigma(${c.args[0]})`,
     local: (_i, c) => diag(`\\sigma(${c.args[0]})(1-\\sigma(${c.args[0]}))`),
-    vjp: (_i, c) => `${c.grad} \\odot \\sigma(${c.args[0]}) \\odot (1-\\sigma(${c.args[0]}))`,
+    vjp: (_i, c) => `${times(c.grad)}\\sigma(${c.args[0]}) \\odot (1-\\sigma(${c.args[0]}))`,
   },
 };
 
@@ -158,7 +166,7 @@ export const tanh: OpDef = {
   latex: {
     formula: (c) => `\\tanh(${c.args[0]})`,
     local: (_i, c) => diag(`1 - \\tanh^2(${c.args[0]})`),
-    vjp: (_i, c) => `${c.grad} \\odot (1 - \\tanh^2(${c.args[0]}))`,
+    vjp: (_i, c) => `${times(c.grad)}(1 - \\tanh^2(${c.args[0]}))`,
   },
 };
 
@@ -177,7 +185,7 @@ export const softplus: OpDef = {
   latex: {
     formula: (c) => `\\log(1 + e^{${c.args[0]}})`,
     local: (_i, c) => diag(`\\sigma(${c.args[0]})`),
-    vjp: (_i, c) => `${c.grad} \\odot \\sigma(${c.args[0]})`,
+    vjp: (_i, c) => `${times(c.grad)}\\sigma(${c.args[0]})`,
   },
 };
 
@@ -301,7 +309,7 @@ export const gelu: OpDef = {
       `\\tfrac{1}{2}\\, ${c.args[0]} \\odot \\left(1 + \\operatorname{erf}(${c.args[0]} / \\sqrt{2})\\right)`,
     local: (_i, c) => diag(`\\Phi(${c.args[0]}) + ${c.args[0]} \\odot \\varphi(${c.args[0]})`),
     vjp: (_i, c) =>
-      `${c.grad} \\odot \\left(\\Phi(${c.args[0]}) + ${c.args[0]} \\odot \\varphi(${c.args[0]})\\right)`,
+      `${times(c.grad)}\\left(\\Phi(${c.args[0]}) + ${c.args[0]} \\odot \\varphi(${c.args[0]})\\right)`,
   },
 };
 

@@ -11,6 +11,7 @@
  */
 import { type Attrs, type LatexContext, type OpDef, ShapeError } from '../op';
 import { type Shape, Tensor, formatShape, normalizeAxis } from '../tensor';
+import { times } from './activations';
 
 type AxisAttrs = Attrs & { readonly axis?: number | null };
 type LseAttrs = AxisAttrs & { readonly keepdims?: boolean | null };
@@ -118,9 +119,11 @@ function softmaxName(c: LatexContext<AxisAttrs>): string {
 /** Σ along the lane, keeping the axis so it broadcasts back: row sums as `(·)\mathbf{1}\mathbf{1}^\top`. */
 function laneSumLatex(expr: string, c: LatexContext<AxisAttrs>): string {
   const a = namedAxis(c);
+  // A lone symbol (`\\delta`, `P`) needs no parentheses.
+  const term = expr.includes(' ') ? `(${expr})` : expr;
   return a === null
-    ? `(${expr})\\mathbf{1}\\mathbf{1}^\\top`
-    : `\\textstyle\\sum_{\\text{axis } ${a}} (${expr})`;
+    ? `${term}\\mathbf{1}\\mathbf{1}^\\top`
+    : `\\textstyle\\sum_{\\text{axis } ${a}} ${term}`;
 }
 
 /** `expr` said of each lane p of `source`: `… \text{ for each row } p \text{ of } P`. */
@@ -168,7 +171,7 @@ export const softmax: OpDef<AxisAttrs> = {
     formula: (c) => `${softmaxName(c)}(${c.args[0]})`,
     local: (_i, c) => perLane(`\\operatorname{diag}(p) - p\\, p^\\top`, c.out, c),
     vjp: (_i, c) =>
-      `${c.out} \\odot \\left(${c.grad} - ${laneSumLatex(`${c.grad} \\odot ${c.out}`, c)}\\right)`,
+      `${c.out} \\odot \\left(${c.grad} - ${laneSumLatex(`${times(c.grad)}${c.out}`, c)}\\right)`,
   },
 };
 
@@ -264,7 +267,7 @@ export const logsumexp: OpDef<LseAttrs> = {
       const s = `${softmaxName(c)}(${c.args[0]})`;
       const a = namedAxis(c);
       // δ has one entry per lane; without keepdims it must be stretched back along the axis.
-      if (keepdimsOf(c.attrs) || c.shapes[0].length <= 1) return `${c.grad} \\odot ${s}`;
+      if (keepdimsOf(c.attrs) || c.shapes[0].length <= 1) return `${times(c.grad)}${s}`;
       return a === null
         ? `${c.grad}\\,\\mathbf{1}^\\top \\odot ${s}`
         : `\\operatorname{expand}_{\\text{axis } ${a}}(${c.grad}) \\odot ${s}`;
