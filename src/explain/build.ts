@@ -155,7 +155,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   const notation: NotationEntry[] = [];
   for (const n of nodes) {
     const symbol = symbols.get(n.id);
-    if (symbol && n.op !== 'leaf') {
+    if (symbol && symbol !== '1' && n.op !== 'leaf') {
       const seed = n === rootNode ? (n.value.size === 1 ? ' = 1' : ' = \\mathbf{1}') : '';
       notation.push({ symbol, meaning: partial(rootLabel, labels[n.id]) + seed, node: n.id });
     }
@@ -175,10 +175,10 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
       index: 0,
       node: rootNode.id,
       kind: 'seed',
-      symbol: symbols.get(rootNode.id) ?? derivative,
+      symbol: scalar ? derivative : (symbols.get(rootNode.id) ?? derivative),
       derivative,
       rule,
-      latex: `${symbols.get(rootNode.id) ?? derivative} = ${derivative} = ${rule}`,
+      latex: scalar ? `${derivative} = 1` : `${symbols.get(rootNode.id)} = ${derivative} = ${rule}`,
       terms: [],
       simplified: null,
       shape: [...rootNode.value.shape],
@@ -433,7 +433,11 @@ function gradientSymbols(
       symbols.set(n.id, adjointLatex(s.labels[n.id]));
     }
   }
-  if (rootNode) symbols.set(rootNode.id, adjointLatex(s.labels[rootNode.id]));
+  // A scalar root's gradient is the seed 1, which the ops' rules drop (`-\frac{1}{N} Y \oslash P`,
+  // not `\bar{L}\, …`); a non-scalar root keeps its symbol for the ones it is seeded with.
+  if (rootNode) {
+    symbols.set(rootNode.id, rootNode.value.size === 1 ? '1' : adjointLatex(s.labels[rootNode.id]));
+  }
   return symbols;
 }
 
