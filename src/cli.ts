@@ -7,6 +7,14 @@ import pkg from '../package.json';
 import { runCli } from './cli/run';
 import { parseSource } from './spec/index';
 
+// A reader that stops early (`… | head`) closes the pipe: end quietly, never with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`backprop-notes: ${err.message}\n`);
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 process.exitCode = runCli(
   process.argv.slice(2),
   {

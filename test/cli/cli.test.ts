@@ -1,5 +1,6 @@
 /**
- * The CLI as a user runs it: `node dist/cli.js …` (built once here), exit codes, messages,
+ * The CLI as a user runs it: `node cli.js …` (built once here by scripts/build.mjs's `cli`
+ * target, into a temporary folder so that a half-edited webview cannot fail it), exit codes, messages,
  * stdin. The exit-code logic and no-stack-trace guarantee are also driven in-process.
  */
 import assert from 'node:assert/strict';
@@ -15,8 +16,9 @@ import { parseSource } from '../../src/spec/index';
 import { twoLayer } from '../explain/nets';
 
 const root = join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'backprop-notes-cli-'));
+/** Built by the project's build script (its `cli` target) into this test's own folder. */
+const cli = join(dir, 'cli.js');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 
 function file(name: string, text: string): string {
@@ -67,10 +69,14 @@ loss M = sum(a * a)
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 before(() => {
-  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const script =
+    'const { build } = await import(process.argv[2]); await build(["cli"], { outdir: process.argv[1] });';
+  const built = spawnSync(
+    process.execPath,
+    // The output folder first: build.mjs runs as a script when argv[1] is itself.
+    ['--input-type=module', '-e', script, dir, join(root, 'scripts', 'build.mjs')],
+    { cwd: root, encoding: 'utf8' },
+  );
   assert.equal(built.status, 0, built.stderr);
 });
 
@@ -230,6 +236,25 @@ test('--wrt with a name no block has: exit 2 naming the tensors with gradients',
     /--wrt W3: no tensor named W3 in block 1; tensors with a gradient here: X, W1, b1, W2, b2\./,
   );
   noStack(r.stderr);
+});
+
+test('a reader that closes the pipe early gets no stack trace', () => {
+  const path = file(
+    'wide.model',
+    'input X = randn(20, 40, seed=1)\nparam W = randn(40, 30, seed=2)\nloss L = mean(relu(X @ W))\n',
+  );
+  const r = spawnSync(
+    'sh',
+    [
+      '-c',
+      `"${process.execPath}" "${cli}" explain "${path}" --format json | head -c 10 >/dev/null`,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, '');
 });
 
 // ---------------------------------------------------------------------------------------------
