@@ -157,7 +157,7 @@ function chain(g: GradientExplanation): string[] {
 
 function steps(e: Explanation, o: MarkdownOptions): string[] {
   const shown = stepsShown(e, o);
-  const legend = e.notation.map((n) => `${inline(n.symbol)} = ${inline(n.meaning)}`).join(', ');
+  const legend = e.notation.map((n) => inline(`${n.symbol} = ${n.meaning}`)).join(', ');
   const out: string[] = [];
   if (legend) out.push(`Notation: ${legend}.`, '');
   const rules = shown.map((s) => s.latex.replace(/ = /, ' &= '));
@@ -179,8 +179,13 @@ function steps(e: Explanation, o: MarkdownOptions): string[] {
 function softmax(e: Explanation, o: MarkdownOptions): string[] {
   const out: string[] = [];
   for (const x of e.softmaxCrossEntropy) {
+    const at = e.nodes[x.logits].label;
     out.push(
-      ...math(`${x.latex}\n\\\\\n${valueLatex(x.value, o)}`),
+      ...math(x.latex),
+      '',
+      ...math(
+        `\\frac{\\partial ${e.root ? e.root.label : 'L'}}{\\partial ${at}} = ${valueLatex(x.value, o)}`,
+      ),
       '',
       x.agrees
         ? `Backprop computed the same (largest difference ${compactNumber(x.maxAbsDifference, 2)}).`

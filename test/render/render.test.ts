@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import katex from 'katex';
 import { type Explanation, explainBlock, nameLatex } from '../../src/explain/index';
@@ -6,6 +8,7 @@ import { explainBlocks } from '../../src/explain/source';
 import { bmatrix, compactNumber, matrixLines } from '../../src/render/format';
 import { jsonDocument, renderJson, renderMarkdown, renderText } from '../../src/render/index';
 import { latexToText } from '../../src/render/latex-text';
+import { parseSource } from '../../src/spec/index';
 import { BlockBuilder } from '../explain/block';
 import { all, linear, textbook, twoLayer, twoPaths } from '../explain/nets';
 
@@ -270,9 +273,17 @@ function latexFields(e: Explanation): [string, string][] {
 }
 
 test('every LaTeX string of the Explanation and every math block of the Markdown renders with KaTeX', () => {
-  const explanations = [twoLayer(), twoPaths().block, linear(false), linear(true)].map((b) =>
-    explainBlock(b, { gradientCheck: false }),
-  );
+  const explanations = [
+    twoLayer(),
+    twoPaths().block,
+    linear(false),
+    linear(true),
+    ...parseSource(
+      readFileSync(join(__dirname, '..', '..', 'samples', 'two-layer-network.md'), 'utf8'),
+      'markdown',
+    ),
+  ].map((b) => explainBlock(b, { gradientCheck: false }));
+  assert.ok(explanations.some((e) => e.softmaxCrossEntropy.length > 0));
   for (const e of explanations) {
     for (const [where, latex] of latexFields(e)) {
       assert.doesNotThrow(
