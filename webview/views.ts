@@ -84,11 +84,11 @@ export function explanationView(
     order.map((id) => [
       h(
         'vscode-tab-header',
-        { slot: 'header', id: `tab-${id}` },
+        { slot: 'header', 'data-tab': id },
         tabTitles[id],
         id === 'check' && e.gradientCheck ? [' ', gradeBadge(e.gradientCheck.grade)] : null,
       ),
-      h('vscode-tab-panel', { id: `panel-${id}` }, panels[id]),
+      h('vscode-tab-panel', { 'data-tab': id }, panels[id]),
     ]),
   );
   return h(
@@ -169,7 +169,7 @@ function errorsView(errors: readonly ExplainedError[], ctx: ViewContext): HTMLEl
     errors.map((err) =>
       h(
         'div',
-        { class: 'error', 'data-line': err.line, 'data-code': err.code },
+        { class: 'error', 'data-line': err.line, 'data-column': err.column, 'data-code': err.code },
         h('span', { class: 'where' }, `Line ${err.line}, column ${err.column}`),
         h('span', { class: 'message' }, err.message),
         revealButton(err.range.start.line, err.range.start.column, ctx),
@@ -207,55 +207,64 @@ function forwardView(e: Explanation, ctx: ViewContext): HTMLElement {
         )
       : null,
     h(
-      'table',
-      { class: 'nodes' },
+      'div',
+      { class: 'table-scroll' },
       h(
-        'thead',
-        {},
+        'table',
+        { class: 'nodes' },
         h(
-          'tr',
+          'thead',
           {},
-          ['Line', 'Tensor', 'Role', 'Formula', 'Shape', 'Value'].map((t) => h('th', {}, t)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        named.map((n) =>
           h(
             'tr',
-            {
-              'data-node': n.name,
-              class: root && n.id === root.node ? 'is-root' : null,
-            },
+            {},
+            ['Tensor', 'Formula', 'Shape', 'Value'].map((t) => h('th', {}, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          named.map((n) =>
             h(
-              'td',
-              { class: 'line' },
-              n.range && n.line !== null
-                ? h(
-                    'a',
-                    {
-                      href: '#',
-                      title: `Show line ${n.line} in the editor`,
-                      onclick: (event: Event) => {
-                        event.preventDefault();
-                        ctx.reveal(n.range!.start.line, n.range!.start.column);
-                      },
-                    },
-                    String(n.line),
-                  )
-                : '',
+              'tr',
+              {
+                'data-node': n.name,
+                class: root && n.id === root.node ? 'is-root' : null,
+              },
+              h(
+                'td',
+                { class: 'name' },
+                math(n.label),
+                h(
+                  'div',
+                  { class: 'meta' },
+                  h('span', { class: `role role-${n.role}` }, n.role),
+                  n.range && n.line !== null
+                    ? h(
+                        'a',
+                        {
+                          class: 'line',
+                          href: '#',
+                          title: `Show line ${n.line} in the editor`,
+                          onclick: (event: Event) => {
+                            event.preventDefault();
+                            ctx.reveal(n.range!.start.line, n.range!.start.column);
+                          },
+                        },
+                        `line ${n.line}`,
+                      )
+                    : null,
+                ),
+              ),
+              h(
+                'td',
+                { class: 'formula' },
+                n.formula ? math(n.formula) : h('code', {}, n.source ?? ''),
+                n.comment ? h('div', { class: 'comment' }, `# ${n.comment}`) : null,
+              ),
+              h('td', { class: 'shape' }, shapeText(n.shape)),
+              h('td', { class: 'value' }, matrix(n.value, ctx.settings)),
             ),
-            h('td', { class: 'name' }, math(n.label)),
-            h('td', { class: 'role' }, h('span', { class: `role role-${n.role}` }, n.role)),
-            h(
-              'td',
-              { class: 'formula' },
-              n.formula ? math(n.formula) : h('code', {}, n.source ?? ''),
-              n.comment ? h('div', { class: 'comment' }, `# ${n.comment}`) : null,
-            ),
-            h('td', { class: 'shape' }, shapeText(n.shape)),
-            h('td', { class: 'value' }, matrix(n.value, ctx.settings)),
           ),
         ),
       ),
@@ -337,7 +346,12 @@ function chainView(e: Explanation, g: GradientExplanation): HTMLElement {
       : h(
           'div',
           { class: 'equation' },
-          h('div', { class: 'lhs' }, math(g.derivative), h('span', { class: 'op' }, '=')),
+          h(
+            'div',
+            { class: 'lhs' },
+            math(`\\displaystyle ${g.derivative}`),
+            h('span', { class: 'op' }, '='),
+          ),
           paths.map((p, i) => [
             i > 0 ? h('span', { class: 'op plus' }, '+') : null,
             h(
@@ -347,6 +361,7 @@ function chainView(e: Explanation, g: GradientExplanation): HTMLElement {
             ),
           ]),
         ),
+    localsView(paths.flatMap((p) => p.factors)),
     g.truncated
       ? h('p', { class: 'note' }, `Showing ${g.paths.length} of ${g.pathCount} paths.`)
       : null,
@@ -360,6 +375,49 @@ function chainView(e: Explanation, g: GradientExplanation): HTMLElement {
   );
 }
 
+/** Each distinct factor's local derivative, from the ops' own formulas. */
+function localsView(factors: readonly ChainFactor[]): HTMLElement | null {
+  const seen = new Set<string>();
+  const distinct = factors.filter((f) => {
+    const key = `${f.of}/${f.wrt}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (distinct.length === 0) return null;
+  return h(
+    'details',
+    { class: 'locals', open: true },
+    h('summary', {}, 'Local derivatives'),
+    h(
+      'table',
+      {},
+      h(
+        'tbody',
+        {},
+        distinct.map((f) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, math(f.latex)),
+            h('td', { class: 'op' }, '='),
+            h(
+              'td',
+              {},
+              f.local === 'I'
+                ? [
+                    math('I'),
+                    h('span', { class: 'note' }, ' (identity: the gradient passes through)'),
+                  ]
+                : math(f.local),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 function factorView(e: Explanation, f: ChainFactor): HTMLElement {
   return h(
     'div',
@@ -370,10 +428,7 @@ function factorView(e: Explanation, f: ChainFactor): HTMLElement {
       'data-jacobian-shape': f.jacobianShape.join(','),
       'data-vjp-shape': f.vjpShape.join(','),
     },
-    h('div', { class: 'factor-math' }, math(f.latex)),
-    f.local && f.local !== 'I'
-      ? h('div', { class: 'local', title: 'The local derivative' }, math(`= ${f.local}`))
-      : null,
+    h('div', { class: 'factor-math' }, math(`\\displaystyle ${f.latex}`)),
     h(
       'div',
       { class: 'shape jacobian', title: `The full Jacobian has ${f.jacobianSize} entries` },
@@ -452,7 +507,7 @@ function softmaxCrossEntropyView(
 ): HTMLElement {
   return h(
     'section',
-    { class: 'softmax-ce', 'data-agrees': sc.agrees },
+    { class: 'softmax-ce', 'data-agrees': String(sc.agrees) },
     h('h2', {}, sc.fused ? 'Fused softmax + cross-entropy' : 'Softmax + cross-entropy'),
     math(sc.latex, true),
     h(
@@ -556,31 +611,31 @@ function checkView(e: Explanation, ctx: ViewContext): HTMLElement {
       `Relative error |a − n| / max(|a|, |n|) with step h = ${compactNumber(report.h, 2)}: good ≤ ${compactNumber(bands.good, 1)}, ok ≤ ${compactNumber(bands.ok, 1)}, doubtful ≤ ${compactNumber(bands.doubtful, 1)}, else wrong; a kink is an element where relu (or another corner) switches piece within h.`,
     ),
     h(
-      'table',
-      { class: 'checks' },
+      'div',
+      { class: 'table-scroll' },
       h(
-        'thead',
-        {},
+        'table',
+        { class: 'checks' },
         h(
-          'tr',
+          'thead',
           {},
-          [
-            'Tensor',
-            'Shape',
-            'Checked',
-            'Grade',
-            'Worst relative error',
-            'Analytic',
-            'Numeric',
-            'At',
-            'Kinks',
-          ].map((t) => h('th', {}, t)),
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Tensor'),
+            h('th', {}, 'Grade'),
+            h('th', { class: 'number', title: 'of the worst element' }, 'Rel. error'),
+            h('th', { class: 'number' }, 'Analytic'),
+            h('th', { class: 'number' }, 'Numeric'),
+            h('th', {}, 'At'),
+            h('th', { class: 'number' }, 'Kinks'),
+          ),
         ),
-      ),
-      h(
-        'tbody',
-        {},
-        report.tensors.map((t) => checkRow(t, ctx)),
+        h(
+          'tbody',
+          {},
+          report.tensors.map((t) => checkRow(t, ctx)),
+        ),
       ),
     ),
   );
@@ -592,14 +647,23 @@ function checkRow(t: TensorCheck, ctx: ViewContext): HTMLElement {
   return h(
     'tr',
     { class: `grade-${t.grade}`, 'data-tensor': t.name, 'data-grade': t.grade },
-    h('td', { class: 'name' }, t.name),
-    h('td', {}, shapeText(t.shape)),
-    h('td', {}, t.sampled ? `${t.elements.length} of ${t.total}` : String(t.total)),
+    h(
+      'td',
+      { class: 'name' },
+      t.name,
+      h(
+        'div',
+        { class: 'meta' },
+        shapeText(t.shape),
+        ', ',
+        t.sampled ? `${t.elements.length} of ${t.total} checked` : `${t.total} checked`,
+      ),
+    ),
     h('td', {}, gradeBadge(t.grade)),
     h('td', { class: 'number' }, w ? compactNumber(w.relativeError, 2) : '—'),
     h('td', { class: 'number' }, w ? compactNumber(w.analytic, d) : '—'),
     h('td', { class: 'number' }, w ? compactNumber(w.numeric, d) : '—'),
-    h('td', {}, w ? `[${w.position.join(', ')}]` : '—'),
+    h('td', { class: 'number' }, w ? `[${w.position.join(', ')}]` : '—'),
     h('td', { class: 'number' }, String(t.kinks)),
   );
 }

@@ -15,8 +15,8 @@ import {
   waitForExit,
   type VSCodeSession,
 } from './harness';
-// ↓ The target under test. To test the real extension: import { extensionTarget as target } from './extension-target';
-import { fixtureTarget as target } from './fixture-extension/target';
+// ↓ The target under test (the fixture extension is tested by harness.test.ts).
+import { extensionTarget as target } from './extension-target';
 
 describe(`VS Code e2e: ${target.name}`, { skip: skipE2E }, () => {
   let vs: VSCodeSession | undefined;

@@ -1,11 +1,11 @@
-// The real extension as an e2e target: the hook for issue 3's tests. Not used until e2e.test.ts
-// imports it instead of the fixture (one line there). Until src/extension exists and at least one
-// test/e2e/host/*.host.ts is written, building its host tests fails with a message saying so.
+// The real extension as an e2e target: its build, its extension-host tests (test/e2e/host/*.host.ts)
+// and its Playwright UI tests (test/e2e/ui/).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './harness';
 import type { E2ETarget } from './target';
+import { explainUiTests } from './ui/explain';
 
 export const extensionTarget: E2ETarget = {
   name: 'Backprop Notes',
@@ -18,6 +18,5 @@ export const extensionTarget: E2ETarget = {
       cwd: repoRoot,
     });
   },
-  // The Playwright tests of Explain Backprop go here (e.g. from test/e2e/ui/explain.ts).
-  uiTests: [],
+  uiTests: explainUiTests,
 };
