@@ -54,6 +54,7 @@ function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
     : `Block ${e.index + 1}`;
   out.push(`${h(0)} ${title}`);
   const section = (name: string, lines: string[]): void => {
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     if (lines.length === 0) return;
     out.push('', `${h(1)} ${name}`, '', ...lines);
   };
