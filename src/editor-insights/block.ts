@@ -1,0 +1,168 @@
+/**
+ * One model block's text → its live insights, or its gradient check. Both parse and evaluate the
+ * block on its own (blocks are independent), then read the Explanation.
+ *
+ * Live insights are built from an Explanation made without the gradient check, Jacobians or
+ * more than one chain-rule path: those are what makes explaining slow, and nothing shown while
+ * typing needs them.
+ */
+import { explainBlock } from '../explain/build';
+import type { Explanation } from '../explain/explanation';
+import { compactNumber } from '../render/format';
+import { DEFAULT_MAX_ELEMENTS, parseSource } from '../spec/index';
+import type { ModelBlock, SourcePosition, SourceRange } from '../spec/model';
+import { diagnosticsOf, specErrorDiagnostic } from './diagnostics';
+import { gradientCheckDiagnostics } from './gradient-check';
+import { hoversOf } from './hovers';
+import { previewsOf } from './previews';
+import type {
+  BlockCheck,
+  BlockInsights,
+  CheckSettings,
+  InsightDiagnostic,
+  LensInfo,
+  LiveSettings,
+  SourceKind,
+} from './types';
+
+/** One block's text and where it sits in its document. */
+export interface BlockText {
+  /** The block's content (for a fence: the lines between the fences). */
+  readonly text: string;
+  /** Where `text` starts in the document. */
+  readonly origin: SourcePosition;
+  /** 0-based position among the document's blocks. */
+  readonly index: number;
+  /** The line a CodeLens for the block sits on (the opening fence, or the file's first line). */
+  readonly lensLine: number;
+}
+
+/**
+ * How a block's text is read: a fence's content is the model language, like a `.model` file;
+ * a Python file or a snippet keeps its own kind (dialect detection).
+ */
+function blockKind(kind: SourceKind): SourceKind {
+  return kind === 'markdown' ? 'model' : kind;
+}
+
+function evaluate(block: BlockText, kind: SourceKind, maxElements: number): ModelBlock {
+  const [parsed] = parseSource(block.text, blockKind(kind), { origin: block.origin, maxElements });
+  return { ...parsed, index: block.index };
+}
+
+/** The live limit, never above the spec's own (a block over that cannot be explained at all). */
+export function liveLimit(settings: LiveSettings): number {
+  return Math.max(1, Math.min(settings.maxElements, DEFAULT_MAX_ELEMENTS));
+}
+
+export function blockInsights(
+  block: BlockText,
+  kind: SourceKind,
+  settings: LiveSettings,
+): BlockInsights {
+  const limit = liveLimit(settings);
+  const model = evaluate(block, kind, limit);
+  const over = model.errors.find((e) => e.code === 'limit');
+  if (over) return notEvaluated(block, model, overLimitNotice(over.range, over.message, limit));
+  let e: Explanation;
+  try {
+    e = explainBlock(model, { gradientCheck: false, maxJacobianEntries: 0, maxPaths: 1 });
+  } catch (error) {
+    return notEvaluated(block, model, engineFailure(model.range, error));
+  }
+  return {
+    index: block.index,
+    range: model.range,
+    evaluated: true,
+    previews: previewsOf(e, settings),
+    hovers: hoversOf(e, settings),
+    diagnostics: diagnosticsOf(e),
+    lens: lensOf(e, block.lensLine),
+  };
+}
+
+/** A block left unevaluated: its other spec errors still show, with the notice saying why. */
+function notEvaluated(
+  block: BlockText,
+  model: ModelBlock,
+  notice: InsightDiagnostic,
+): BlockInsights {
+  return {
+    index: block.index,
+    range: model.range,
+    evaluated: false,
+    previews: [],
+    hovers: [],
+    diagnostics: [
+      ...model.errors.filter((e) => e.code !== 'limit').map(specErrorDiagnostic),
+      notice,
+    ],
+    lens: { line: block.lensLine, loss: null },
+  };
+}
+
+function overLimitNotice(range: SourceRange, message: string, limit: number): InsightDiagnostic {
+  return {
+    range,
+    severity: 'information',
+    code: 'live-limit',
+    fix: null,
+    message:
+      `Not evaluated while typing: ${message.replace(/ — use smaller sizes$/, '')} ` +
+      `(backpropNotes.live.maxElements is ${limit.toLocaleString('en-US')}). ` +
+      `Explain Backprop and Check Gradients still run it; raise the setting to see previews here.`,
+  };
+}
+
+function engineFailure(range: SourceRange, error: unknown): InsightDiagnostic {
+  const detail = error instanceof Error ? error.message : String(error);
+  return {
+    range: { start: range.start, end: range.start },
+    severity: 'warning',
+    code: 'engine',
+    fix: null,
+    message: `The engine could not explain this block (${detail}). This is a bug in Backprop Notes: please report it with the block's text; editing the block may work around it.`,
+  };
+}
+
+function lensOf(e: Explanation, line: number): LensInfo {
+  const root = e.root;
+  if (root === null || typeof root.value !== 'number') return { line, loss: null };
+  return {
+    line,
+    loss: {
+      name: root.name,
+      value: root.value,
+      text: `${root.name} = ${compactNumber(root.value, 4)}`,
+    },
+  };
+}
+
+/**
+ * Check Gradients on one block: every tensor with a gradient against central differences
+ * (the check's own per-tensor limit, as the CLI's `check`), at the spec's full size limit —
+ * an explicit command, not something run while typing.
+ */
+export function blockCheck(
+  block: BlockText,
+  kind: SourceKind,
+  settings: CheckSettings,
+): BlockCheck {
+  const model = evaluate(block, kind, DEFAULT_MAX_ELEMENTS);
+  const e = explainBlock(model, {
+    gradientCheck: { h: settings.h, bands: settings.bands },
+    maxJacobianEntries: 0,
+    maxPaths: 1,
+  });
+  const diagnostics = gradientCheckDiagnostics(e, settings);
+  let notice: string | null = null;
+  if (e.root === null) {
+    notice =
+      model.errors.length > 0
+        ? 'Nothing to check: no statement of this block evaluated. Fix the errors underlined in the block first.'
+        : 'Nothing to check: the block has no statements. Write the network in it, ending with a loss.';
+  } else if (diagnostics.length === 0) {
+    notice = `Nothing to check: no tensor gets a gradient from ${e.root.name}. Mark the tensors to check as param (or input).`;
+  }
+  return { index: block.index, range: model.range, diagnostics, notice };
+}
