@@ -101,6 +101,10 @@ export interface ExplanationMessage {
   readonly source: SourceInfo;
   /** The leaf to show in the Backward tab (the user's last pick), or null for `explanation.focus`. */
   readonly leaf: string | null;
+  /**
+   * How to draw numbers. The Explanation's large tensors were windowed for these limits (see
+   * src/extension/view-trim.ts): new limits need a new explanation, not just a redraw.
+   */
   readonly settings: ViewSettings;
   /** How long the engine took, for the footer. */
   readonly elapsedMs: number;
@@ -127,13 +131,7 @@ export interface BusyMessage {
   readonly busy: boolean;
 }
 
-/** The `backpropNotes.matrix.*` settings changed: redraw with these. */
-export interface SettingsMessage {
-  readonly type: 'settings';
-  readonly settings: ViewSettings;
-}
-
-export type HostMessage = ExplanationMessage | ErrorMessage | BusyMessage | SettingsMessage;
+export type HostMessage = ExplanationMessage | ErrorMessage | BusyMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Webview → host
@@ -296,9 +294,6 @@ export function parseHostMessage(x: unknown): Parsed<HostMessage> {
     case 'busy':
       if (typeof x.busy !== 'boolean') return fail(x, 'busy is not a boolean');
       return { ok: true, value: { type: 'busy', busy: x.busy } };
-    case 'settings':
-      if (!isSettings(x.settings)) return fail(x, 'settings are malformed');
-      return { ok: true, value: { type: 'settings', settings: x.settings } };
     default:
       return fail(x, 'unknown type');
   }

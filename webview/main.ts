@@ -142,10 +142,6 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'busy':
       setBusy(message.busy);
       break;
-    case 'settings':
-      settings = message.settings;
-      draw();
-      break;
     default:
       assertNever(message);
   }

@@ -23,8 +23,7 @@ import type {
   TabId,
   ViewSettings,
 } from '../src/protocol';
-import { compactNumber } from '../src/render/format';
-import { bmatrix } from '../src/render/format';
+import { bmatrix, compactNumber, shapeOf } from '../src/render/format';
 import { type Child, h } from './dom';
 import { finite, math, matrix, shapeText } from './math';
 
@@ -543,6 +542,8 @@ function gradientView(g: GradientExplanation, key: string, ctx: ViewContext): HT
       'data-leaf': key,
       'data-shape': g.shape.join(','),
       'data-values': JSON.stringify(g.grad),
+      // False when the tensor was too large to send whole (only the drawn window is here).
+      'data-complete': String(shapeOf(g.grad).join(',') === g.shape.join(',')),
     },
     h('h2', {}, 'Gradient'),
     math(`${g.derivative} = ${bm(g.grad, ctx.settings)}`, true),

@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import type { EngineRequest, EngineResponse } from './engine-protocol';
 
 export type EngineOutcome =
-  | { readonly status: 'done'; readonly response: Extract<EngineResponse, { ok: true }> }
+  | { readonly status: 'done'; readonly response: Answer }
   | { readonly status: 'failed'; readonly message: string; readonly line: number | null }
   | { readonly status: 'superseded' };
 
@@ -40,18 +40,21 @@ export interface EngineClientOptions {
 }
 
 type Request = Omit<EngineRequest, 'id'>;
+type Answer = Extract<EngineResponse, { ok: true }>;
 
 interface InFlight {
   readonly id: number;
   readonly started: number;
   /** Null once superseded: the answer is then dropped. */
   resolve: ((outcome: EngineOutcome) => void) | null;
+  readonly onPartial: ((response: Answer) => void) | undefined;
   timeLimit: ReturnType<typeof setTimeout>;
 }
 
 interface Pending {
   readonly request: Request;
   readonly resolve: (outcome: EngineOutcome) => void;
+  readonly onPartial: ((response: Answer) => void) | undefined;
 }
 
 export class EngineClient {
@@ -70,12 +73,15 @@ export class EngineClient {
     this.budgetMs = options.supersedeBudgetMs ?? 750;
   }
 
-  /** Explains `request`; supersedes every earlier call that has not settled. */
-  run(request: Request): Promise<EngineOutcome> {
+  /**
+   * Explains `request`; supersedes every earlier call that has not settled. `onPartial` gets the
+   * worker's partial answer (without the gradient check) if it sends one, unless superseded.
+   */
+  run(request: Request, onPartial?: (response: Answer) => void): Promise<EngineOutcome> {
     if (this.disposed) return Promise.resolve({ status: 'superseded' });
     return new Promise((resolve) => {
       this.pending?.resolve({ status: 'superseded' });
-      this.pending = { request, resolve };
+      this.pending = { request, resolve, onPartial };
       if (!this.inFlight) {
         this.dispatch();
         return;
@@ -127,6 +133,7 @@ export class EngineClient {
       id,
       started: Date.now(),
       resolve: next.resolve,
+      onPartial: next.onPartial,
       timeLimit: setTimeout(() => {
         if (this.inFlight !== flight) return;
         this.options.log?.(`engine: run ${id} exceeded ${timeLimitMs} ms; restarting the worker`);
@@ -164,6 +171,10 @@ export class EngineClient {
       if (worker !== this.worker) return;
       const flight = this.inFlight;
       if (!flight || flight.id !== response.id) return; // an answer to a run already given up
+      if (response.ok && response.partial) {
+        if (flight.resolve) flight.onPartial?.(response);
+        return;
+      }
       this.finish(
         flight,
         response.ok

@@ -3,9 +3,12 @@
  *
  * The worker runs the spec parser and the explainer off the extension host's thread. One request
  * at a time: the host's EngineClient never sends a second request before the first is answered
- * (a superseded run is either awaited and ignored, or the worker is terminated).
+ * (a superseded run is either awaited and ignored, or the worker is terminated). A request gets
+ * one answer, or a `partial` answer followed by the final one.
  */
+import type { GradientCheckOptions } from '../engine/gradcheck';
 import type { Explanation, SourceKind } from '../explain/explanation';
+import type { TrimLimits } from './view-trim';
 
 export interface EngineRequest {
   /** Unique per client; the response carries it back. */
@@ -17,8 +20,15 @@ export interface EngineRequest {
   readonly origin: { readonly line: number; readonly column: number };
   /** Which block of the parsed text to explain (clamped to the blocks there are). */
   readonly blockIndex: number;
-  /** Run the numerical gradient check too. */
-  readonly gradientCheck: boolean;
+  /** Run the numerical gradient check too (with these options). */
+  readonly gradientCheck: boolean | GradientCheckOptions;
+  /**
+   * When explaining without the check took at least this long, a partial answer (no check) is
+   * sent before the check runs.
+   */
+  readonly partialAfterMs: number;
+  /** Window large vectors and matrices for these display limits (view-trim.ts); null: send all. */
+  readonly view: TrimLimits | null;
 }
 
 export type EngineResponse =
@@ -26,6 +36,12 @@ export type EngineResponse =
       readonly id: number;
       readonly ok: true;
       readonly explanation: Explanation;
+      /**
+       * True for the explanation without its gradient check, sent first when the block is slow
+       * enough that the check would keep the panel waiting; the complete one follows with the
+       * same id. False for the last answer to a request.
+       */
+      readonly partial: boolean;
       /** How many blocks the text has. */
       readonly blockCount: number;
       /** Milliseconds spent parsing and explaining, measured in the worker. */

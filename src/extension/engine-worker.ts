@@ -4,44 +4,61 @@
  * dist/extension.js.
  */
 import { parentPort } from 'node:worker_threads';
-import { explainBlock } from '../explain/index';
+import { type Explanation, explainBlock } from '../explain/index';
 import { parseSource } from '../spec/index';
 import type { EngineRequest, EngineResponse } from './engine-protocol';
+import { trimForView } from './view-trim';
 
-function handle(request: EngineRequest): EngineResponse {
+/** Answers one request: `send` is called once, or twice (a partial answer, then the final one). */
+function handle(request: EngineRequest, send: (response: EngineResponse) => void): void {
   const started = performance.now();
+  const elapsed = () => performance.now() - started;
   try {
     const blocks = parseSource(request.text, request.kind, { origin: request.origin });
     if (blocks.length === 0) {
-      return {
+      send({
         id: request.id,
         ok: false,
         message:
           'There is no model block to explain. Write the network in a ```model block, or select its lines.',
         line: null,
-      };
+      });
+      return;
     }
     const block = blocks[Math.min(Math.max(request.blockIndex, 0), blocks.length - 1)];
-    const explanation = explainBlock(block, { gradientCheck: request.gradientCheck });
-    return {
-      id: request.id,
-      ok: true,
-      explanation,
-      blockCount: blocks.length,
-      elapsedMs: performance.now() - started,
-    };
+    const view = (e: Explanation) => (request.view ? trimForView(e, request.view) : e);
+    const answer = (e: Explanation, partial: boolean) =>
+      send({
+        id: request.id,
+        ok: true,
+        explanation: view(e),
+        partial,
+        blockCount: blocks.length,
+        elapsedMs: elapsed(),
+      });
+    if (request.gradientCheck === false) {
+      answer(explainBlock(block, { gradientCheck: false }), false);
+      return;
+    }
+    // The check runs the forward pass twice per checked element: on a slow block, show the
+    // rest first. (explainBlock recomputes the block's gradients, so calling it again is safe.)
+    const quick = explainBlock(block, { gradientCheck: false });
+    if (elapsed() >= request.partialAfterMs) answer(quick, true);
+    answer(explainBlock(block, { gradientCheck: request.gradientCheck }), false);
   } catch (error) {
     // parseSource never throws on user input, so this is our bug: say so, and where.
     const detail = error instanceof Error ? error.message : String(error);
-    return {
+    send({
       id: request.id,
       ok: false,
       message: `The engine failed on this block (${detail}). This is a bug in Backprop Notes: please report it with the block's text. Editing the block may work around it.`,
       line: null,
-    };
+    });
   }
 }
 
 if (!parentPort) throw new Error('dist/worker.js runs as a worker thread of the extension.');
 const port = parentPort;
-port.on('message', (request: EngineRequest) => port.postMessage(handle(request)));
+port.on('message', (request: EngineRequest) =>
+  handle(request, (response) => port.postMessage(response)),
+);

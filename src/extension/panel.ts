@@ -11,6 +11,7 @@
  * - Every failure ends up in the panel as a message (never a blank panel).
  */
 import { randomBytes } from 'node:crypto';
+import type { Explanation } from '../explain/explanation';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -136,9 +137,9 @@ export class ExplanationPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        const { view, engine } = affects(e);
-        if (view) this.post({ type: 'settings', settings: viewSettings() });
-        if (engine) void this.explainNow();
+        // The matrix limits shape what the worker sends (large tensors are windowed for them),
+        // so a change to any of the settings means explaining again.
+        if (affects(e)) void this.explainNow();
       }),
     );
   }
@@ -287,42 +288,80 @@ export class ExplanationPanel implements vscode.Disposable {
       return;
     }
     this.post({ type: 'busy', busy: true });
-    const started = Date.now();
-    const outcome = await this.deps.engine.run({
-      text: resolved.text,
-      kind: resolved.kind,
-      origin: resolved.origin,
-      blockIndex: resolved.blockIndex,
-      gradientCheck: engineSettings().gradientCheck,
-    });
-    if (outcome.status === 'superseded' || requestId !== this.requestId || this.disposed) return;
-    this.post({ type: 'busy', busy: false });
-    const source: SourceInfo = {
+    const engine = engineSettings();
+    const view = viewSettings();
+    const source = (blockCount: number): SourceInfo => ({
       uri: uri.toString(),
       fileName,
       kind: resolved.kind,
       target: this.target,
       blockIndex: resolved.blockIndex,
-      blockCount: outcome.status === 'done' ? outcome.response.blockCount : resolved.blockCount,
-    };
+      blockCount,
+    });
+    const show = (explanation: Explanation, blockCount: number, elapsedMs: number) =>
+      this.post({
+        type: 'explanation',
+        requestId,
+        explanation,
+        source: source(blockCount),
+        leaf: this.leaf,
+        settings: view,
+        elapsedMs,
+      });
+    // A slow block is shown before its gradient check is done; the check then replaces it.
+    const partial: {
+      shown: { explanation: Explanation; blockCount: number; elapsedMs: number } | null;
+    } = { shown: null };
+    const started = Date.now();
+    const outcome = await this.deps.engine.run(
+      {
+        text: resolved.text,
+        kind: resolved.kind,
+        origin: resolved.origin,
+        blockIndex: resolved.blockIndex,
+        gradientCheck: engine.gradientCheck
+          ? { maxElementsPerTensor: engine.gradientCheckElements }
+          : false,
+        view: { maxRows: view.maxRows, maxColumns: view.maxColumns },
+        // Blocks that explain within this get their check in the same (only) answer.
+        partialAfterMs: 100,
+      },
+      (response) => {
+        if (requestId !== this.requestId || this.disposed) return;
+        partial.shown = response;
+        show(response.explanation, response.blockCount, response.elapsedMs);
+        this.post({ type: 'busy', busy: true }); // the gradient check is still running
+      },
+    );
+    if (outcome.status === 'superseded' || requestId !== this.requestId || this.disposed) return;
+    this.post({ type: 'busy', busy: false });
     if (outcome.status === 'failed') {
       this.deps.log.warn(`panel: run #${requestId} failed: ${outcome.message}`);
-      this.post({ type: 'error', requestId, message: outcome.message, line: outcome.line, source });
+      const shown = partial.shown;
+      if (shown) {
+        // Everything but the check was shown: keep it, and say why the check is missing.
+        const { explanation, blockCount, elapsedMs } = shown;
+        show(
+          { ...explanation, notices: [...explanation.notices, outcome.message] },
+          blockCount,
+          elapsedMs,
+        );
+      } else {
+        this.post({
+          type: 'error',
+          requestId,
+          message: outcome.message,
+          line: outcome.line,
+          source: source(resolved.blockCount),
+        });
+      }
       return;
     }
-    const { explanation, elapsedMs } = outcome.response;
+    const { explanation, blockCount, elapsedMs } = outcome.response;
     this.deps.log.info(
-      `panel: explained ${fileName} block ${resolved.blockIndex + 1}/${source.blockCount} in ${Math.round(elapsedMs)} ms (round trip ${Date.now() - started} ms, ${explanation.errors.length} errors)`,
+      `panel: explained ${fileName} block ${resolved.blockIndex + 1}/${blockCount} in ${Math.round(elapsedMs)} ms (round trip ${Date.now() - started} ms, ${explanation.errors.length} errors)`,
     );
-    this.post({
-      type: 'explanation',
-      requestId,
-      explanation,
-      source,
-      leaf: this.leaf,
-      settings: viewSettings(),
-      elapsedMs,
-    });
+    show(explanation, blockCount, elapsedMs);
   }
 
   /** Shows a line of the explained document in an editor, with the cursor on it. */

@@ -25,6 +25,8 @@ export function viewSettings(): ViewSettings {
 
 export interface EngineSettings {
   readonly gradientCheck: boolean;
+  /** Elements checked per tensor at most (a seeded sample beyond). */
+  readonly gradientCheckElements: number;
   readonly timeLimitMs: number;
 }
 
@@ -32,16 +34,14 @@ export function engineSettings(): EngineSettings {
   const c = vscode.workspace.getConfiguration(settingsSection);
   return {
     gradientCheck: c.get('explain.gradientCheck') !== false,
+    gradientCheckElements: count(c.get('explain.gradientCheckElements'), 64, 1, 100_000),
     timeLimitMs: count(c.get('engine.timeLimitSeconds'), 30, 1, 3600) * 1000,
   };
 }
 
-/** Does a configuration change touch what the panel draws, or what the engine computes? */
-export function affects(e: vscode.ConfigurationChangeEvent): { view: boolean; engine: boolean } {
-  return {
-    view: e.affectsConfiguration(`${settingsSection}.matrix`),
-    engine:
-      e.affectsConfiguration(`${settingsSection}.explain`) ||
-      e.affectsConfiguration(`${settingsSection}.engine`),
-  };
+/** Does a configuration change touch what the panel shows? */
+export function affects(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['matrix', 'explain', 'engine'].some((s) =>
+    e.affectsConfiguration(`${settingsSection}.${s}`),
+  );
 }

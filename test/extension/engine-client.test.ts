@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { EngineClient, type EngineOutcome } from '../../src/extension/engine-client';
+import type { Explanation } from '../../src/explain/explanation';
 
 const fakeWorker = join(import.meta.dirname, 'fixtures', 'fake-engine-worker.mjs');
 const request = (text: string) => ({
@@ -16,6 +17,8 @@ const request = (text: string) => ({
   origin: { line: 0, column: 0 },
   blockIndex: 0,
   gradientCheck: false,
+  view: null,
+  partialAfterMs: 100,
 });
 
 function textOf(outcome: EngineOutcome): string {
@@ -114,6 +117,49 @@ describe('EngineClient with a scripted worker', () => {
     }
   });
 
+  it('passes a partial answer on, then settles with the full one', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker });
+    try {
+      const partials: unknown[] = [];
+      const outcome = await client.run(request('partial:100'), (r) => partials.push(r.explanation));
+      assert.equal(partials.length, 1);
+      assert.deepEqual(
+        { ...(partials[0] as object), threadId: 0 },
+        { text: 'partial:100', threadId: 0, partial: true },
+      );
+      assert.equal(outcome.status, 'done');
+      assert.equal(outcome.status === 'done' && outcome.response.partial, false);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('fails a run whose full answer exceeds the time limit after its partial one', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, timeLimitMs: 1000 });
+    try {
+      let partials = 0;
+      const outcome = await client.run(request('partial:4000'), () => partials++);
+      assert.equal(partials, 1);
+      assert.equal(outcome.status, 'failed');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('drops the partial answer of a superseded run', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, supersedeBudgetMs: 10_000 });
+    try {
+      let stalePartials = 0;
+      const first = client.run(request('sleep:200'), () => stalePartials++);
+      const second = client.run(request('partial:50'));
+      assert.deepEqual(await first, { status: 'superseded' });
+      assert.equal(textOf(await second), 'partial:50');
+      assert.equal(stalePartials, 0);
+    } finally {
+      client.dispose();
+    }
+  });
+
   it('settles everything as superseded on dispose', async () => {
     const client = new EngineClient({ workerPath: fakeWorker });
     const running = client.run(request('sleep:2000'));
@@ -129,16 +175,19 @@ describe('EngineClient with the real engine worker', () => {
   const dir = mkdtempSync(join(tmpdir(), 'backprop-notes-worker-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('explains the two-layer sample block off the main thread', async () => {
-    const workerPath = join(dir, 'worker.js');
+  before(async () => {
     await esbuild.build({
       entryPoints: [join(import.meta.dirname, '..', '..', 'src', 'extension', 'engine-worker.ts')],
-      outfile: workerPath,
+      outfile: join(dir, 'worker.js'),
       bundle: true,
       platform: 'node',
       format: 'cjs',
       logLevel: 'error',
     });
+  });
+
+  it('explains the two-layer sample block off the main thread', async () => {
+    const workerPath = join(dir, 'worker.js');
     const text = readFileSync(
       join(import.meta.dirname, '..', '..', 'samples', 'two-layer-network.md'),
       'utf8',
@@ -157,6 +206,43 @@ describe('EngineClient with the real engine worker', () => {
       assert.ok(e.gradientCheck, 'the gradient check ran');
       const fence = text.split('\n').indexOf('```model');
       assert.equal(e.range.start.line, fence + 1, 'ranges are in the note’s own lines');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('answers first without, then with the gradient check, windowing large tensors', async () => {
+    const text = [
+      'input X = randn(200, 300, seed=1)',
+      'param W = randn(300, 40, seed=2)',
+      'loss L = mean(tanh(X @ W))',
+    ].join('\n');
+    const client = new EngineClient({ workerPath: join(dir, 'worker.js') });
+    try {
+      const partials: Explanation[] = [];
+      const outcome = await client.run(
+        {
+          ...request(text),
+          kind: 'model',
+          gradientCheck: { maxElementsPerTensor: 4 },
+          view: { maxRows: 6, maxColumns: 6 },
+          partialAfterMs: 0, // always answer partially first
+        },
+        (r) => partials.push(r.explanation),
+      );
+      assert.equal(outcome.status, 'done', JSON.stringify(outcome).slice(0, 300));
+      if (outcome.status !== 'done') return;
+      const final = outcome.response.explanation;
+      assert.ok(final.gradientCheck, 'the final answer has the check');
+      assert.ok(final.gradientCheck.tensors.every((t) => t.elements.length <= 4));
+      assert.equal(partials.length, 1);
+      assert.equal(partials[0].gradientCheck, null, 'the partial answer has no check');
+      assert.deepEqual(partials[0].gradients, final.gradients, 'and the same gradients');
+      // X (200×300) travels as a 7×7 window: 6 shown and 2 placeholders… minus one each way.
+      const x = final.nodes.find((n) => n.name === 'X')!;
+      assert.deepEqual(x.shape, [200, 300]);
+      assert.equal((x.value as number[][]).length, 7);
+      assert.equal((x.value as number[][])[0].length, 7);
     } finally {
       client.dispose();
     }

@@ -48,7 +48,6 @@ const goodHost: HostMessage[] = [
   { type: 'error', requestId: 4, message: 'no block', line: null, source: null },
   { type: 'error', requestId: 5, message: 'crashed', line: 7, source: source as never },
   { type: 'busy', busy: true },
-  { type: 'settings', settings },
 ];
 
 const goodWebview: WebviewMessage[] = [
@@ -72,6 +71,7 @@ describe('protocol', () => {
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.reason, /'runShell'.*unknown type/);
     assert.equal(parseHostMessage({ type: 'eval', code: '1' }).ok, false);
+    assert.equal(parseHostMessage({ type: 'settings', settings }).ok, false);
   });
 
   it('drops malformed fields', () => {

@@ -180,6 +180,7 @@ export const explainUiTests: UiTest[] = [
       );
 
       // The gradient's numbers equal the CLI's, to 1e-6.
+      assert.equal(await gradient.getAttribute('data-complete'), 'true');
       const values = flat(JSON.parse((await gradient.getAttribute('data-values')) ?? 'null'));
       const cliValues = flat(cli.gradients.find((g) => g.name === 'W1')!.grad);
       assert.equal(values.length, cliValues.length);

@@ -1,0 +1,165 @@
+/**
+ * The live insights of every open note: evaluates each Markdown note with ```model blocks and each
+ * `.model` file in the engine worker as it is typed (LiveScheduler: at once, then throttled, one
+ * document at a time), keeps the newest answer per document, and tells the editor features
+ * (previews, diagnostics, CodeLens, hovers, quick fixes) when it changes.
+ *
+ * Nothing here blocks typing: the host only sends the text and receives plain data; the worker's
+ * block cache makes an edit to one block of a long note cost that block.
+ */
+import * as vscode from 'vscode';
+import type { InsightsAnswer, InsightsQueryMessage } from '../editor-insights/requests';
+import type { BlockInsights } from '../editor-insights/types';
+import { modelSpecLanguageId } from './ids';
+import { insightsAffected, liveMode, liveSettings } from './insight-settings';
+import { LiveScheduler, type RunOutcome } from './live-scheduler';
+
+/** The worker, as the live insights use it. */
+export interface InsightsEngine {
+  run(query: InsightsQueryMessage): Promise<RunOutcome<unknown>>;
+}
+
+/** The newest answer for one document. */
+export interface DocumentInsights {
+  readonly uri: vscode.Uri;
+  /** The document version the answer is for. */
+  readonly version: number;
+  readonly blocks: readonly BlockInsights[];
+}
+
+/** Schemes of real documents (not the Git view's, output channels' …). */
+const documentSchemes = new Set([
+  'file',
+  'untitled',
+  'vscode-remote',
+  'vscode-vfs',
+  'vscode-userdata',
+]);
+
+/** A ```model or ~~~model fence anywhere in a note: only such notes are sent to the worker. */
+const modelFence = /^[ \t]*(`{3,}|~{3,})[ \t]*model(-spec)?(?![\w-])/m;
+
+export class LiveInsights implements vscode.Disposable {
+  private readonly results = new Map<string, DocumentInsights>();
+  /** The version last sent to the scheduler per document, so a version is asked for once. */
+  private readonly requested = new Map<string, number>();
+  private readonly updated = new vscode.EventEmitter<vscode.Uri>();
+  private readonly scheduler: LiveScheduler<InsightsQueryMessage, InsightsAnswer>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private enabled: boolean;
+
+  /** Fires with a document's URI when its insights changed (or were cleared). */
+  readonly onDidUpdate = this.updated.event;
+
+  constructor(
+    engine: InsightsEngine,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.enabled = liveMode().enabled;
+    this.scheduler = new LiveScheduler<InsightsQueryMessage, InsightsAnswer>({
+      run: async (query) => {
+        const outcome = await engine.run(query);
+        if (outcome.status !== 'done') return outcome;
+        const answer = outcome.answer as InsightsAnswer;
+        return answer.type === 'insights'
+          ? { status: 'done', answer }
+          : { status: 'failed', message: 'the worker answered another question' };
+      },
+      delayMs: () => liveMode().delayMs,
+      onResult: (key, version, answer) => this.deliver(key, version, answer),
+      onFailure: (key, version, message) =>
+        this.log.warn(`live: ${key} (version ${version}) not evaluated: ${message}`),
+    });
+    this.disposables.push(
+      this.updated,
+      vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) this.refresh(e.document);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!insightsAffected(e).live) return;
+        this.enabled = liveMode().enabled;
+        this.refreshAll();
+      }),
+    );
+    this.refreshAll();
+  }
+
+  /** The newest insights of a document, or undefined when it has none (yet). */
+  get(uri: vscode.Uri): DocumentInsights | undefined {
+    return this.results.get(uri.toString());
+  }
+
+  /** Resolves once the document's current text has been evaluated (or could not be). */
+  async current(document: vscode.TextDocument): Promise<DocumentInsights | undefined> {
+    this.refreshIfStale(document);
+    await this.scheduler.settled(document.uri.toString());
+    return this.get(document.uri);
+  }
+
+  /** Milliseconds from edit to answer, newest last: for the log and the tests. */
+  get latencies(): readonly number[] {
+    return this.scheduler.latencies;
+  }
+
+  /** Evaluates a document again if its text changed since the last answer. */
+  refreshIfStale(document: vscode.TextDocument): void {
+    const known = this.get(document.uri);
+    if (!known || known.version !== document.version) this.refresh(document);
+  }
+
+  dispose(): void {
+    this.scheduler.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private refreshAll(): void {
+    for (const document of vscode.workspace.textDocuments) this.refresh(document, true);
+  }
+
+  private refresh(document: vscode.TextDocument, force = false): void {
+    const key = document.uri.toString();
+    const kind = this.kindOf(document);
+    const text = kind ? document.getText() : '';
+    if (!kind || !this.enabled || (kind === 'markdown' && !modelFence.test(text))) {
+      this.forget(document.uri);
+      return;
+    }
+    if (!force && this.requested.get(key) === document.version) return;
+    this.requested.set(key, document.version);
+    this.scheduler.schedule(key, document.version, {
+      type: 'insights',
+      text,
+      kind,
+      origin: { line: 0, column: 0 },
+      settings: liveSettings(),
+    });
+  }
+
+  private kindOf(document: vscode.TextDocument): 'markdown' | 'model' | null {
+    if (!documentSchemes.has(document.uri.scheme)) return null;
+    if (document.languageId === 'markdown') return 'markdown';
+    if (document.languageId === modelSpecLanguageId) return 'model';
+    return null;
+  }
+
+  private deliver(key: string, version: number, answer: InsightsAnswer): void {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+    if (!document) return; // closed meanwhile
+    this.results.set(key, { uri: document.uri, version, blocks: answer.blocks });
+    if (answer.evaluated.length > 0) {
+      this.log.trace(
+        `live: ${document.uri.path.split('/').pop()} v${version}: ${answer.evaluated.length} of ${answer.blocks.length} blocks evaluated in ${answer.elapsedMs.toFixed(1)} ms`,
+      );
+    }
+    this.updated.fire(document.uri);
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    this.scheduler.forget(key);
+    this.requested.delete(key);
+    if (this.results.delete(key)) this.updated.fire(uri);
+  }
+}
