@@ -8,12 +8,11 @@
  *
  * The kernels run on row-major Float64Arrays and always accumulate (`C += …`), so that a gradient
  * for a batch-broadcast operand is summed back simply by accumulating every batch slice into the
- * same place. Each of the three products backprop needs keeps its innermost loop contiguous:
- *   A B   (forward)       i-k-j order: C's row i += A[i,k] · B's row k
- *   G Bᵀ  (∂L/∂A)         dot products of G's row i with B's row k, both rows contiguous
- *   Aᵀ G  (∂L/∂B)         i-k-j order: dB's row k += A[i,k] · G's row i
- * so no product is computed by walking a column.
+ * same place. The three products backprop needs, A B (forward), G Bᵀ (∂L/∂A) and Aᵀ G (∂L/∂B),
+ * are one kernel (kernels/gemm.ts) told which operand is stored transposed, so no product is
+ * computed by walking a column.
  */
+import { gemm } from '../kernels/gemm';
 import { type LatexContext, type OpDef, ShapeError } from '../op';
 import {
   type Shape,
@@ -88,9 +87,9 @@ export function latexShape(shape: Shape): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Kernels. All accumulate into C; offsets select one matrix of a batch. One register-blocked
-// kernel (C += A B) does the arithmetic; the transposed products pack their transposed operand
-// first (O(size) against O(m·k·n) work) so they run the same contiguous inner loop.
+// Kernels. All accumulate into C; offsets select one matrix of a batch. The arithmetic is
+// kernels/gemm.ts: packed operands (the transposes are absorbed by the packing, so no product
+// walks a column) multiplied by the WebAssembly SIMD kernel, or by its plain-JS twin.
 
 /** C[m×n] += A[m×k] · B[k×n]. */
 export function gemmNN(
@@ -104,63 +103,7 @@ export function gemmNN(
   k: number,
   n: number,
 ): void {
-  if (n === 1) {
-    // B is one column, which is also one contiguous row: a matrix–vector product of dot products.
-    dotRows(a, aOff, b, bOff, c, cOff, m, k, 1);
-    return;
-  }
-  const k4 = k - (k % 4);
-  let i = 0;
-  // Two rows of C against four rows of B per sweep: each loaded B value feeds two products,
-  // and C is loaded and stored a quarter as often as in the plain i-k-j loop.
-  for (; i + 1 < m; i += 2) {
-    const a0 = aOff + i * k;
-    const a1 = a0 + k;
-    const c0 = cOff + i * n;
-    const c1 = c0 + n;
-    let p = 0;
-    for (; p < k4; p += 4) {
-      const x0 = a[a0 + p];
-      const x1 = a[a0 + p + 1];
-      const x2 = a[a0 + p + 2];
-      const x3 = a[a0 + p + 3];
-      const y0 = a[a1 + p];
-      const y1 = a[a1 + p + 1];
-      const y2 = a[a1 + p + 2];
-      const y3 = a[a1 + p + 3];
-      const b0 = bOff + p * n;
-      const b1 = b0 + n;
-      const b2 = b1 + n;
-      const b3 = b2 + n;
-      for (let j = 0; j < n; j++) {
-        const u0 = b[b0 + j];
-        const u1 = b[b1 + j];
-        const u2 = b[b2 + j];
-        const u3 = b[b3 + j];
-        c[c0 + j] += x0 * u0 + x1 * u1 + x2 * u2 + x3 * u3;
-        c[c1 + j] += y0 * u0 + y1 * u1 + y2 * u2 + y3 * u3;
-      }
-    }
-    for (; p < k; p++) {
-      const x = a[a0 + p];
-      const y = a[a1 + p];
-      const bRow = bOff + p * n;
-      for (let j = 0; j < n; j++) {
-        c[c0 + j] += x * b[bRow + j];
-        c[c1 + j] += y * b[bRow + j];
-      }
-    }
-  }
-  if (i < m) {
-    // The odd last row.
-    const aRow = aOff + i * k;
-    const cRow = cOff + i * n;
-    for (let p = 0; p < k; p++) {
-      const x = a[aRow + p];
-      const bRow = bOff + p * n;
-      for (let j = 0; j < n; j++) c[cRow + j] += x * b[bRow + j];
-    }
-  }
+  gemm(false, false, m, n, k, a, aOff, b, bOff, c, cOff);
 }
 
 /** C[m×n] += A[m×k] · Bᵀ, where B is stored as n×k. */
@@ -175,13 +118,7 @@ export function gemmNT(
   k: number,
   n: number,
 ): void {
-  // Few rows of A: each entry is a dot product of two contiguous rows; packing would cost as
-  // much as the product itself.
-  if (m < 4 || n === 1) {
-    dotRows(a, aOff, b, bOff, c, cOff, m, k, n);
-    return;
-  }
-  gemmNN(a, aOff, packTranspose(b, bOff, n, k), 0, c, cOff, m, k, n);
+  gemm(false, true, m, n, k, a, aOff, b, bOff, c, cOff);
 }
 
 /** C[k×n] += Aᵀ · B, where A is stored as m×k and B as m×n. */
@@ -196,51 +133,7 @@ export function gemmTN(
   k: number,
   n: number,
 ): void {
-  if (m === 1) {
-    // An outer product: row p of C += A[0,p] · B's row.
-    for (let p = 0; p < k; p++) {
-      const x = a[aOff + p];
-      const cRow = cOff + p * n;
-      for (let j = 0; j < n; j++) c[cRow + j] += x * b[bOff + j];
-    }
-    return;
-  }
-  gemmNN(packTranspose(a, aOff, m, k), 0, b, bOff, c, cOff, k, m, n);
-}
-
-/** C[m×n] += entries that are dot products of A's row i and B's row j (B stored n×k). */
-function dotRows(
-  a: Float64Array,
-  aOff: number,
-  b: Float64Array,
-  bOff: number,
-  c: Float64Array,
-  cOff: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
-  const k4 = k - (k % 4);
-  for (let i = 0; i < m; i++) {
-    const aRow = aOff + i * k;
-    const cRow = cOff + i * n;
-    for (let j = 0; j < n; j++) {
-      const bRow = bOff + j * k;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let p = 0;
-      for (; p < k4; p += 4) {
-        s0 += a[aRow + p] * b[bRow + p];
-        s1 += a[aRow + p + 1] * b[bRow + p + 1];
-        s2 += a[aRow + p + 2] * b[bRow + p + 2];
-        s3 += a[aRow + p + 3] * b[bRow + p + 3];
-      }
-      for (; p < k; p++) s0 += a[aRow + p] * b[bRow + p];
-      c[cRow + j] += s0 + s1 + (s2 + s3);
-    }
-  }
+  gemm(true, false, k, n, m, a, aOff, b, bOff, c, cOff);
 }
 
 /** The transpose (cols×rows) of the rows×cols matrix at `off`, as a fresh contiguous array. */
