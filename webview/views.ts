@@ -404,10 +404,7 @@ function localsView(factors: readonly ChainFactor[]): HTMLElement | null {
               'td',
               {},
               f.local === 'I'
-                ? [
-                    math('I'),
-                    h('span', { class: 'note' }, ' (identity: the gradient passes through)'),
-                  ]
+                ? [math('I'), h('span', { class: 'note' }, identityNote(f))]
                 : math(f.local),
             ),
           ),
@@ -415,6 +412,14 @@ function localsView(factors: readonly ChainFactor[]): HTMLElement | null {
       ),
     ),
   );
+}
+
+/** What an identity factor does to the gradient: nothing, or a sum over broadcast axes. */
+function identityNote(f: ChainFactor): string {
+  const ofShape = f.jacobianShape.slice(0, f.jacobianShape.length - f.vjpShape.length);
+  return ofShape.join(',') === f.vjpShape.join(',')
+    ? ' (the gradient passes through unchanged)'
+    : ' (the gradient passes through, summed over the broadcast axes)';
 }
 
 function factorView(e: Explanation, f: ChainFactor): HTMLElement {
@@ -488,12 +493,15 @@ function stepsView(e: Explanation, steps: readonly BackpropStep[], ctx: ViewCont
                 ),
               )
             : null,
-          h(
-            'div',
-            { class: 'value' },
-            math(`${s.symbol} = ${bm(s.value, ctx.settings)}`),
-            h('span', { class: 'shape' }, shapeText(s.shape)),
-          ),
+          // The scalar seed's rule already ends in its value (= 1).
+          s.kind === 'seed' && s.shape.length === 0
+            ? null
+            : h(
+                'div',
+                { class: 'value' },
+                math(`${s.symbol} = ${bm(s.value, ctx.settings)}`),
+                h('span', { class: 'shape' }, shapeText(s.shape)),
+              ),
         ),
       ),
     ),

@@ -298,6 +298,25 @@ export const explainUiTests: UiTest[] = [
         /two-layer-network\.md/,
       );
       note(`screenshot: ${await screenshot('explain-backprop-restored')}`);
+
+      // The panel follows the theme: switch light ↔ dark and its colours change with it.
+      const body = webviewFrame(page).locator('body');
+      const colours = () =>
+        body.evaluate((b) => {
+          const style = b.ownerDocument.defaultView!.getComputedStyle(b);
+          return `${style.color} on ${style.backgroundColor}`;
+        });
+      const before = await colours();
+      await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
+      const deadline = Date.now() + 15_000;
+      let after = before;
+      while (after === before && Date.now() < deadline) {
+        await page.waitForTimeout(250);
+        after = await colours();
+      }
+      assert.notEqual(after, before, 'the panel did not change colours with the theme');
+      note(`theme switch: ${before} → ${after}`);
+      note(`screenshot: ${await screenshot('explain-backprop-other-theme')}`);
     },
   },
 ];
