@@ -54,15 +54,20 @@ export function gemm(
   accumulate = true,
 ): void {
   if (m === 0 || n === 0) return;
-  if (!accumulate) c.fill(0, cOff, cOff + m * n);
-  if (k === 0) return;
-  if (m < 4 || n < 4 || m * n * k < PACKED_MIN_WORK) {
-    if (!(transA && transB)) {
+  const backend = activeBackend();
+  if (k === 0 || m < 4 || n < 4 || m * n * k < PACKED_MIN_WORK || backend === 'js') {
+    if (!accumulate) c.fill(0, cOff, cOff + m * n);
+    if (k === 0) return;
+    if (!(transA && transB) && (m < 4 || n < 4 || m * n * k < PACKED_MIN_WORK)) {
       plainGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
-      return;
+    } else {
+      jsGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
     }
+    return;
   }
-  packedGemm(activeBackend(), transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+  const w = loadWasm();
+  if (!w) throw new Error(`the WebAssembly matrix kernel is not available (${wasmFailure})`);
+  wasmGemm(w, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
 }
 
 /**
@@ -119,7 +124,7 @@ export function packedGemm(
   if (backend === 'wasm') {
     const w = loadWasm();
     if (!w) throw new Error(`the WebAssembly matrix kernel is not available (${wasmFailure})`);
-    wasmGemm(w, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+    wasmGemm(w, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, true);
   } else {
     jsGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
   }
@@ -459,6 +464,22 @@ interface WasmKernel {
     ldc: number,
     scratch: number,
   ) => void;
+  readonly packA: (
+    src: number,
+    rowStride: number,
+    stepStride: number,
+    mc: number,
+    kc: number,
+    dst: number,
+  ) => void;
+  readonly packB: (
+    src: number,
+    stepStride: number,
+    columnStride: number,
+    kc: number,
+    nc: number,
+    dst: number,
+  ) => void;
   /** Float64 view of the memory; replaced whenever the memory grows. */
   view: Float64Array;
 }
@@ -482,6 +503,8 @@ function loadWasm(): WasmKernel | null {
     wasm = {
       memory,
       gemmBlock: instance.exports.gemm_block as WasmKernel['gemmBlock'],
+      packA: instance.exports.pack_a as WasmKernel['packA'],
+      packB: instance.exports.pack_b as WasmKernel['packB'],
       view: new Float64Array(memory.buffer),
     };
   } catch (error) {
@@ -501,8 +524,10 @@ function ensureMemory(w: WasmKernel, bytes: number): void {
 }
 
 /**
- * Layout of the kernel's memory for one product (in doubles): 16 of scratch, then C (m×n), then
- * one packed block of A, then one of B. C is copied in and out whole: O(m·n) against O(m·n·k).
+ * Layout of the kernel's memory for one product (in doubles): 16 of scratch, then C (m×n), A and
+ * B as given, one packed block of A, one of B. The operands and C are copied in whole (memcpy,
+ * O(m·k + k·n + m·n) against O(m·n·k)) and packed there by the module, so no JS loop touches a
+ * value twice.
  */
 function wasmGemm(
   w: WasmKernel,
@@ -517,24 +542,35 @@ function wasmGemm(
   bOff: number,
   c: Float64Array,
   cOff: number,
+  accumulate: boolean,
 ): void {
   const kcMax = Math.min(KC, k);
   const cAt = 16;
   const aAt = cAt + roundUp4(m * n);
-  const bAt = aAt + roundUp4(Math.min(MC, m)) * kcMax;
-  const end = bAt + roundUp4(Math.min(NC, n)) * kcMax;
+  const bAt = aAt + roundUp4(m * k);
+  const aPackAt = bAt + roundUp4(k * n);
+  const bPackAt = aPackAt + roundUp4(Math.min(MC, m)) * kcMax;
+  const end = bPackAt + roundUp4(Math.min(NC, n)) * kcMax;
   ensureMemory(w, end * 8);
   const view = w.view;
-  view.set(c.subarray(cOff, cOff + m * n), cAt);
+  if (accumulate) view.set(c.subarray(cOff, cOff + m * n), cAt);
+  else view.fill(0, cAt, cAt + m * n);
+  view.set(a.subarray(aOff, aOff + m * k), aAt);
+  view.set(b.subarray(bOff, bOff + k * n), bAt);
+  // Byte strides of op(A) between rows and between steps, and of op(B) between steps and columns.
+  const aRow = transA ? 8 : k * 8;
+  const aStep = transA ? m * 8 : 8;
+  const bStep = transB ? 8 : n * 8;
+  const bColumn = transB ? k * 8 : 8;
   for (let pc = 0; pc < k; pc += KC) {
     const kc = Math.min(KC, k - pc);
     for (let jc = 0; jc < n; jc += NC) {
       const nc = Math.min(NC, n - jc);
-      packB(transB, n, k, b, bOff, pc, kc, jc, nc, view, bAt);
+      w.packB(bAt * 8 + pc * bStep + jc * bColumn, bStep, bColumn, kc, nc, bPackAt * 8);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        packA(transA, m, k, a, aOff, ic, mc, pc, kc, view, aAt);
-        w.gemmBlock(mc, nc, kc, aAt * 8, bAt * 8, (cAt + ic * n + jc) * 8, n, 0);
+        w.packA(aAt * 8 + ic * aRow + pc * aStep, aRow, aStep, mc, kc, aPackAt * 8);
+        w.gemmBlock(mc, nc, kc, aPackAt * 8, bPackAt * 8, (cAt + ic * n + jc) * 8, n, 0);
       }
     }
   }

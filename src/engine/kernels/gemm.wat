@@ -4,10 +4,11 @@
 ;; in the same order when WebAssembly is unavailable.
 ;;
 ;; Boundaries:
-;; - Operands arrive packed by the caller (gemm.ts), as in BLIS/GotoBLAS: A as panels of 4 rows,
-;;   each panel kc steps of 4 values (A[i..i+3][p] for p = 0..kc-1, rows past the edge zero);
-;;   B as panels of 4 columns, each kc steps of 4 values (B[p][j..j+3]). Transposed operands are
-;;   absorbed by that packing, so the kernel only ever reads two contiguous streams.
+;; - gemm_block reads operands packed (by pack_a / pack_b here, or gemm.ts's JS twins) as in
+;;   BLIS/GotoBLAS: A as panels of 4 rows, each panel kc steps of 4 values (A[i..i+3][p] for
+;;   p = 0..kc-1, rows past the edge zero); B as panels of 4 columns, each kc steps of 4 values
+;;   (B[p][j..j+3]). Transposed operands are absorbed by that packing (it reads any strides), so
+;;   the multiply only ever reads two contiguous streams.
 ;; - C is row-major with a leading dimension of `ldc` elements; the kernel adds into it.
 ;; - Every address is a byte offset into this module's memory, which the caller grows.
 ;; - Products are accumulated in k order with a separate multiply and add per term (no fused
@@ -136,4 +137,92 @@
             (br $rows)))
         (local.set $jr (i32.add (local.get $jr) (i32.const 4)))
         (br $columns))))
+
+  ;; Packs mc rows × kc steps of A into panels of 4 rows (see the top): the panel for rows
+  ;; i..i+3 holds, for each step p, A[i][p], A[i+1][p], A[i+2][p], A[i+3][p], zeros past mc.
+  ;; src: A[0][0] of the block; rowStride / stepStride: bytes between rows / between steps (a
+  ;; transposed A is read with rowStride 8, so its 4 values per step are one contiguous pair of
+  ;; vectors).
+  (func (export "pack_a")
+    (param $src i32) (param $rowStride i32) (param $stepStride i32) (param $mc i32) (param $kc i32)
+    (param $dst i32)
+    (call $pack (local.get $src) (local.get $rowStride) (local.get $stepStride) (local.get $mc)
+      (local.get $kc) (local.get $dst)))
+
+  ;; Packs kc steps × nc columns of B into panels of 4 columns: the panel for columns j..j+3
+  ;; holds, for each step p, B[p][j..j+3], zeros past nc. src: B[0][0] of the block;
+  ;; stepStride / columnStride: bytes between steps (rows of B) / between columns.
+  (func (export "pack_b")
+    (param $src i32) (param $stepStride i32) (param $columnStride i32) (param $kc i32) (param $nc i32)
+    (param $dst i32)
+    (call $pack (local.get $src) (local.get $columnStride) (local.get $stepStride) (local.get $nc)
+      (local.get $kc) (local.get $dst)))
+
+  ;; Both packings are one: `lanes` lines (rows of A, columns of B) `laneStride` bytes apart,
+  ;; read for `kc` steps `stepStride` bytes apart, 4 lines to a panel, 4 values per step.
+  (func $pack
+    (param $src i32) (param $laneStride i32) (param $stepStride i32) (param $lanes i32) (param $kc i32)
+    (param $dst i32)
+    (local $l i32) (local $p i32) (local $at i32) (local $left i32) (local $r i32)
+    (local.set $l (i32.const 0))
+    (block $panelsDone
+      (loop $panels
+        (br_if $panelsDone (i32.ge_s (local.get $l) (local.get $lanes)))
+        (local.set $at (i32.add (local.get $src) (i32.mul (local.get $l) (local.get $laneStride))))
+        (local.set $left (i32.sub (local.get $lanes) (local.get $l)))
+        (local.set $p (local.get $kc))
+        (if (i32.and (i32.ge_s (local.get $left) (i32.const 4)) (i32.eq (local.get $laneStride) (i32.const 8)))
+          (then
+            ;; The 4 values of a step are contiguous: two vector copies.
+            (block $stepsDone
+              (loop $steps
+                (br_if $stepsDone (i32.eqz (local.get $p)))
+                (v128.store (local.get $dst) (v128.load (local.get $at)))
+                (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $at)))
+                (local.set $at (i32.add (local.get $at) (local.get $stepStride)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                (br $steps))))
+          (else
+            (if (i32.ge_s (local.get $left) (i32.const 4))
+              (then
+                ;; 4 lines a stride apart: gather one value from each.
+                (local.set $r (i32.mul (local.get $laneStride) (i32.const 2)))
+                (block $stepsDone
+                  (loop $steps
+                    (br_if $stepsDone (i32.eqz (local.get $p)))
+                    (f64.store (local.get $dst) (f64.load (local.get $at)))
+                    (f64.store offset=8 (local.get $dst)
+                      (f64.load (i32.add (local.get $at) (local.get $laneStride))))
+                    (f64.store offset=16 (local.get $dst)
+                      (f64.load (i32.add (local.get $at) (local.get $r))))
+                    (f64.store offset=24 (local.get $dst)
+                      (f64.load (i32.add (i32.add (local.get $at) (local.get $r)) (local.get $laneStride))))
+                    (local.set $at (i32.add (local.get $at) (local.get $stepStride)))
+                    (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                    (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                    (br $steps))))
+              (else
+                ;; The last, partial panel: the lines that exist, zeros for the rest.
+                (block $stepsDone
+                  (loop $steps
+                    (br_if $stepsDone (i32.eqz (local.get $p)))
+                    (v128.store (local.get $dst) (v128.const i64x2 0 0))
+                    (v128.store offset=16 (local.get $dst) (v128.const i64x2 0 0))
+                    (local.set $r (i32.const 0))
+                    (block $linesDone
+                      (loop $lines
+                        (br_if $linesDone (i32.ge_s (local.get $r) (local.get $left)))
+                        (f64.store
+                          (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 3)))
+                          (f64.load
+                            (i32.add (local.get $at) (i32.mul (local.get $r) (local.get $laneStride)))))
+                        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                        (br $lines)))
+                    (local.set $at (i32.add (local.get $at) (local.get $stepStride)))
+                    (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                    (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                    (br $steps)))))))
+        (local.set $l (i32.add (local.get $l) (i32.const 4)))
+        (br $panels))))
 )
