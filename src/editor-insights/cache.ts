@@ -193,13 +193,3 @@ function shiftCheck(c: BlockCheck, delta: number): BlockCheck {
     diagnostics: c.diagnostics.map((d) => shiftDiagnostic(d, delta)),
   };
 }
-
-/** The hover for `name` at `line` of a document: the entry of the block holding that line. */
-export function hoverAt(
-  blocks: readonly BlockInsights[],
-  line: number,
-  name: string,
-): HoverEntry | null {
-  const block = blocks.find((b) => b.range.start.line <= line && line <= b.range.end.line);
-  return block?.hovers.find((h) => h.name === name) ?? null;
-}

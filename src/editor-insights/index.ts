@@ -1,6 +1,7 @@
 /** The editor-insights layer's public surface: what the extension's adapters and the worker use. */
 export * from './types';
-export { InsightsCache, type InsightsResult, hoverAt, splitBlocks } from './cache';
+export { InsightsCache, type InsightsResult, splitBlocks } from './cache';
+export { hoverAt } from './lookup';
 export { type BlockText, blockCheck, blockInsights, liveLimit } from './block';
 export { fixed, probabilityText } from './previews';
 export { checkMessage } from './gradient-check';

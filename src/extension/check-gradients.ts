@@ -129,7 +129,9 @@ export class CheckGradients implements vscode.Disposable {
     if (count('wrong') + count('doubtful') > 0) {
       void vscode.window
         .showWarningMessage(text, 'Show Problems')
-        .then((c) => (c ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
+        .then((c) =>
+          c ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined,
+        );
     } else {
       void vscode.window.setStatusBarMessage(text, 8000);
     }

@@ -19,8 +19,8 @@
 import { Worker } from 'node:worker_threads';
 import type { EngineRequest, EngineResponse } from './engine-protocol';
 
-export type EngineOutcome =
-  | { readonly status: 'done'; readonly response: Answer }
+export type EngineOutcome<A = Answer> =
+  | { readonly status: 'done'; readonly response: A }
   | { readonly status: 'failed'; readonly message: string; readonly line: number | null }
   | { readonly status: 'superseded' };
 
@@ -42,25 +42,42 @@ export interface EngineClientOptions {
 type Request = Omit<EngineRequest, 'id'>;
 type Answer = Extract<EngineResponse, { ok: true }>;
 
-interface InFlight {
+/**
+ * What a client of another question to the same worker needs of its answers (the live insights
+ * ask `InsightsRequest`s and get `InsightsResponse`s, engine-protocol.ts): an id, `ok: true`, and
+ * `partial` when a final answer follows. Failures are shaped as EngineResponse's.
+ */
+export interface WorkerAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly partial?: boolean;
+}
+
+type WorkerFailure = Extract<EngineResponse, { ok: false }>;
+
+interface InFlight<A> {
   readonly id: number;
   readonly started: number;
   /** Null once superseded: the answer is then dropped. */
-  resolve: ((outcome: EngineOutcome) => void) | null;
-  readonly onPartial: ((response: Answer) => void) | undefined;
+  resolve: ((outcome: EngineOutcome<A>) => void) | null;
+  readonly onPartial: ((response: A) => void) | undefined;
   timeLimit: ReturnType<typeof setTimeout>;
 }
 
-interface Pending {
-  readonly request: Request;
-  readonly resolve: (outcome: EngineOutcome) => void;
-  readonly onPartial: ((response: Answer) => void) | undefined;
+interface Pending<Q, A> {
+  readonly request: Q;
+  readonly resolve: (outcome: EngineOutcome<A>) => void;
+  readonly onPartial: ((response: A) => void) | undefined;
 }
 
-export class EngineClient {
+/**
+ * `Q`: the request without its id; `A`: the successful answer. The defaults are Explain
+ * Backprop's (EngineRequest, EngineResponse).
+ */
+export class EngineClient<Q extends object = Request, A extends WorkerAnswer = Answer> {
   private worker: Worker | null = null;
-  private inFlight: InFlight | null = null;
-  private pending: Pending | null = null;
+  private inFlight: InFlight<A> | null = null;
+  private pending: Pending<Q, A> | null = null;
   private budgetTimer: ReturnType<typeof setTimeout> | undefined;
   private nextId = 1;
   private disposed = false;
@@ -77,7 +94,7 @@ export class EngineClient {
    * Explains `request`; supersedes every earlier call that has not settled. `onPartial` gets the
    * worker's partial answer (without the gradient check) if it sends one, unless superseded.
    */
-  run(request: Request, onPartial?: (response: Answer) => void): Promise<EngineOutcome> {
+  run(request: Q, onPartial?: (response: A) => void): Promise<EngineOutcome<A>> {
     if (this.disposed) return Promise.resolve({ status: 'superseded' });
     return new Promise((resolve) => {
       this.pending?.resolve({ status: 'superseded' });
@@ -129,7 +146,7 @@ export class EngineClient {
     const id = this.nextId++;
     const limit = this.options.timeLimitMs;
     const timeLimitMs = typeof limit === 'function' ? limit() : (limit ?? 30_000);
-    const flight: InFlight = {
+    const flight: InFlight<A> = {
       id,
       started: Date.now(),
       resolve: next.resolve,
@@ -147,11 +164,11 @@ export class EngineClient {
       }, timeLimitMs),
     };
     this.inFlight = flight;
-    worker.postMessage({ ...next.request, id } satisfies EngineRequest);
+    worker.postMessage({ ...next.request, id });
   }
 
   /** Settles a run and clears its timers; the next pending request is the caller's to dispatch. */
-  private finish(flight: InFlight, outcome: EngineOutcome): void {
+  private finish(flight: InFlight<A>, outcome: EngineOutcome<A>): void {
     clearTimeout(flight.timeLimit);
     clearTimeout(this.budgetTimer);
     this.budgetTimer = undefined;
@@ -167,7 +184,7 @@ export class EngineClient {
     });
     this.starts++;
     this.worker = worker;
-    worker.on('message', (response: EngineResponse) => {
+    worker.on('message', (response: A | WorkerFailure) => {
       if (worker !== this.worker) return;
       const flight = this.inFlight;
       if (!flight || flight.id !== response.id) return; // an answer to a run already given up

@@ -6,6 +6,7 @@
  * (a superseded run is either awaited and ignored, or the worker is terminated). A request gets
  * one answer, or a `partial` answer followed by the final one.
  */
+import type { InsightsAnswerMessage, InsightsQueryMessage } from '../editor-insights/requests';
 import type { GradientCheckOptions } from '../engine/gradcheck';
 import type { Explanation, SourceKind } from '../explain/explanation';
 import type { TrimLimits } from './view-trim';
@@ -55,3 +56,16 @@ export type EngineResponse =
       /** A 0-based line the message is about, if any. */
       readonly line: number | null;
     };
+
+/**
+ * The editor's questions to the same worker (editor-insights/requests.ts): live insights of a
+ * document, or Check Gradients on some of its blocks. Told apart from an EngineRequest by `type`.
+ * Failures are answered as EngineResponse's `ok: false`.
+ */
+export type InsightsRequest = InsightsQueryMessage & { readonly id: number };
+
+export interface InsightsResponse {
+  readonly id: number;
+  readonly ok: true;
+  readonly answer: InsightsAnswerMessage;
+}

@@ -6,7 +6,14 @@
 import { parentPort } from 'node:worker_threads';
 import { type Explanation, explainBlock } from '../explain/index';
 import { parseSource } from '../spec/index';
-import type { EngineRequest, EngineResponse } from './engine-protocol';
+import { InsightsCache } from '../editor-insights/cache';
+import { answerInsights } from '../editor-insights/requests';
+import type {
+  EngineRequest,
+  EngineResponse,
+  InsightsRequest,
+  InsightsResponse,
+} from './engine-protocol';
 import { trimForView } from './view-trim';
 
 /** Answers one request: `send` is called once, or twice (a partial answer, then the final one). */
@@ -57,8 +64,27 @@ function handle(request: EngineRequest, send: (response: EngineResponse) => void
   }
 }
 
+/** The live insights' block cache: lives as long as the worker. */
+const insights = new InsightsCache();
+
+function handleInsights(request: InsightsRequest): InsightsResponse | EngineResponse {
+  try {
+    return { id: request.id, ok: true, answer: answerInsights(insights, request) };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return {
+      id: request.id,
+      ok: false,
+      message: `The engine failed on this note (${detail}). This is a bug in Backprop Notes: please report it with the block's text. Editing the block may work around it.`,
+      line: null,
+    };
+  }
+}
+
 if (!parentPort) throw new Error('dist/worker.js runs as a worker thread of the extension.');
 const port = parentPort;
-port.on('message', (request: EngineRequest) =>
-  handle(request, (response) => port.postMessage(response)),
+port.on('message', (request: EngineRequest | InsightsRequest) =>
+  'type' in request
+    ? port.postMessage(handleInsights(request))
+    : handle(request, (response) => port.postMessage(response)),
 );

@@ -1,15 +1,31 @@
 /**
  * Backprop Notes: Explain Backprop — explains the selection, the ```model block under the
- * cursor, or the file (see target.ts for the rules) in the Explanation panel.
+ * cursor, or the file (see target.ts for the rules) in the Explanation panel. A CodeLens passes
+ * the note and a line of its block instead: that block is explained, whatever the cursor.
  */
 import * as vscode from 'vscode';
+import type { ExplainTarget } from '../protocol';
 import { ExplanationPanel, type PanelDependencies } from './panel';
 import { pickTarget } from './target';
 
 /** Languages the command reads without being asked twice. */
 const noteLanguages = new Set(['markdown', 'model-spec', 'python']);
 
-export async function explainBackprop(deps: PanelDependencies, uri?: vscode.Uri): Promise<void> {
+export async function explainBackprop(
+  deps: PanelDependencies,
+  uri?: vscode.Uri,
+  line?: number,
+): Promise<void> {
+  if (uri && line !== undefined) {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const visible = vscode.window.visibleTextEditors.find(
+      (e) => e.document.uri.toString() === uri.toString(),
+    );
+    const target: ExplainTarget =
+      document.languageId === 'markdown' ? { kind: 'block', line } : { kind: 'file' };
+    ExplanationPanel.show(deps, document, target, visible?.viewColumn);
+    return;
+  }
   const editor = editorFor(uri);
   if (!editor) {
     // The panel itself may have the focus: then the command explains its document again.

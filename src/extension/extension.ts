@@ -1,13 +1,17 @@
 /**
  * The extension's entry (bundled to dist/extension.js). A thin adapter: the engine, the spec
  * language and the explainer run in the worker (dist/worker.js), the drawing in the webview
- * (dist/webview.js); this file wires commands, the panel and its serializer.
+ * (dist/webview.js); this file wires commands, the panel and its serializer, and the editor
+ * features (editor-features.ts: previews, diagnostics, hovers, CodeLens, Check Gradients).
  *
- * Activation is lazy (package.json: the command, the restored panel, a `.model` file). A failure
+ * Activation is lazy (package.json: the commands, the restored panel, a `.model` file or a
+ * Markdown note; the worker starts only for a note with a ```model block). A failure
  * while activating is shown to the user, not only logged.
  */
 import * as vscode from 'vscode';
 import { type RenderedMessage, parsePanelState } from '../protocol';
+import type { DocumentInsights } from './live-insights';
+import { registerEditorFeatures } from './editor-features';
 import { EngineClient } from './engine-client';
 import { explainBackprop } from './explain-command';
 import { commandIds, explanationViewType } from './ids';
@@ -28,6 +32,10 @@ export interface BackpropNotesApi {
   renderCount(): number;
   /** The explained document (as a URI string), target and picked leaf; null with no panel. */
   panelSource(): { uri: string | undefined; target: unknown; leaf: string | null } | null;
+  /** A document's live insights once its current text is evaluated (undefined: not a note). */
+  liveInsights(uri: vscode.Uri): Promise<DocumentInsights | undefined>;
+  /** Milliseconds from each edit to its live answer (previews, diagnostics), newest last. */
+  liveLatencies(): readonly number[];
 }
 
 export function activate(context: vscode.ExtensionContext): BackpropNotesApi | undefined {
@@ -64,6 +72,11 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     },
   });
   const deps: PanelDependencies = { extensionUri: context.extensionUri, engine, log, rendered };
+  const editorFeatures = registerEditorFeatures({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    timeLimitMs: () => engineSettings().timeLimitMs,
+    log,
+  });
 
   context.subscriptions.push(
     log,
@@ -71,9 +84,14 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     rendered.event((m) => renders.push(m)),
     { dispose: () => engine.dispose() },
     { dispose: () => ExplanationPanel.instance?.dispose() },
-    vscode.commands.registerCommand(commandIds.explainBackprop, (uri?: unknown) =>
-      explainBackprop(deps, uri instanceof vscode.Uri ? uri : undefined),
+    vscode.commands.registerCommand(commandIds.explainBackprop, (uri?: unknown, line?: unknown) =>
+      explainBackprop(
+        deps,
+        uri instanceof vscode.Uri ? uri : undefined,
+        typeof line === 'number' ? line : undefined,
+      ),
     ),
+    editorFeatures,
     vscode.commands.registerCommand(commandIds.showLog, () => log.show()),
     vscode.window.registerWebviewPanelSerializer(explanationViewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
@@ -87,6 +105,8 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
   log.info(`activated (VS Code ${vscode.version})`);
 
   return {
+    liveInsights: (uri) => editorFeatures.liveInsights(uri),
+    liveLatencies: () => editorFeatures.liveLatencies(),
     renderCount: () => renders.length,
     panelSource: () => {
       const panel = ExplanationPanel.instance;

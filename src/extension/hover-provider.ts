@@ -4,7 +4,7 @@
  * live insights of the document's current text.
  */
 import * as vscode from 'vscode';
-import { hoverAt } from '../editor-insights/cache';
+import { hoverAt } from '../editor-insights/lookup';
 import { noteSelector } from './ids';
 import type { LiveInsights } from './live-insights';
 

@@ -7,7 +7,30 @@ export const commandIds = {
   explainBackprop: 'backpropNotes.explainBackprop',
   /** Shows the extension's output channel. */
   showLog: 'backpropNotes.showLog',
+  /** Checks every gradient of the note (or one block) against finite differences, into Problems. */
+  checkGradients: 'backpropNotes.checkGradients',
+  /** Turns the inline previews (softmax probabilities, shapes) on or off. */
+  togglePreviews: 'backpropNotes.togglePreviews',
 } as const;
+
+/** Theme colours the extension contributes (package.json `colors`). */
+export const colorIds = {
+  /** The softmax preview after a line. */
+  previewForeground: 'backpropNotes.preview.foreground',
+  /** A statement's shape after its line. */
+  shapeForeground: 'backpropNotes.preview.shapeForeground',
+} as const;
+
+/** Names of the diagnostic collections (shown nowhere, but kept apart per feature). */
+export const diagnosticCollections = {
+  /** Spec errors and the engine's notes, updated as the user types. */
+  live: 'backpropNotes.live',
+  /** Check Gradients' results, until the document changes. */
+  gradientCheck: 'backpropNotes.gradientCheck',
+} as const;
+
+/** The documents the editor features work on: Markdown notes and `.model` files. */
+export const noteSelector = [{ language: 'markdown' }, { language: 'model-spec' }] as const;
 
 /** The Explanation panel's webview type (also in `onWebviewPanel:` of activationEvents). */
 export const explanationViewType = 'backpropNotes.explanation';

@@ -43,8 +43,5 @@ export function registerLiveDiagnostics(live: LiveInsights): vscode.Disposable {
       insights.blocks.flatMap((b) => b.diagnostics.map(toDiagnostic)),
     );
   };
-  return vscode.Disposable.from(
-    collection,
-    live.onDidUpdate(update),
-  );
+  return vscode.Disposable.from(collection, live.onDidUpdate(update));
 }
