@@ -3,9 +3,9 @@
  * up to date while the explained document is edited, and restored after a window reload.
  *
  * Boundaries:
- * - The host posts to the webview only after the webview said `ready`. Until then the latest
- *   message of each kind waits in `outbox`; a webview that reloads (hidden and shown again)
- *   says `ready` again and gets them again.
+ * - The host posts to the webview only after the webview said `ready`. The newest message of
+ *   each kind is kept; a webview that reloads (hidden and shown again) says `ready` again and
+ *   gets them again (ready-gate.ts).
  * - Every run goes to the engine worker; a newer run supersedes an older one, whose answer is
  *   dropped. The first run after a command is immediate, runs after edits are debounced.
  * - Every failure ends up in the panel as a message (never a blank panel).
@@ -25,6 +25,7 @@ import {
 } from '../protocol';
 import type { EngineClient } from './engine-client';
 import { makeNonce, webviewHtml } from './html';
+import { ReadyGate } from './ready-gate';
 import { explanationViewType } from './ids';
 import { affects, engineSettings, viewSettings } from './settings';
 import { type DocumentSnapshot, moveTarget, resolveTarget } from './target';
@@ -111,9 +112,12 @@ export class ExplanationPanel implements vscode.Disposable {
   }
 
   private readonly disposables: vscode.Disposable[] = [];
-  /** Messages waiting for `ready`, the latest of each kind, in the order they were made. */
-  private readonly outbox = new Map<string, HostMessage>();
-  private ready = false;
+  /** Sends only to a ready webview, and again whenever it reloads (ready-gate.ts). */
+  private readonly gate = new ReadyGate<HostMessage>(
+    (message) => this.deliver(message),
+    // The explanation and the error replace each other: only the newest result matters.
+    (message) => (message.type === 'busy' ? 'busy' : 'result'),
+  );
   private disposed = false;
   private requestId = 0;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -134,6 +138,11 @@ export class ExplanationPanel implements vscode.Disposable {
     webview.html = this.html(webview);
     this.disposables.push(
       webviewPanel.onDidDispose(() => this.dispose()),
+      // A hidden webview is destroyed (no retainContextWhenHidden): hold messages until it is
+      // shown again and says ready.
+      webviewPanel.onDidChangeViewState(() => {
+        if (!webviewPanel.visible) this.gate.close();
+      }),
       webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -180,15 +189,10 @@ export class ExplanationPanel implements vscode.Disposable {
   }
 
   private post(message: HostMessage): void {
-    if (this.disposed) return;
-    // The explanation and the error replace each other: only the newest result matters.
-    const slot =
-      message.type === 'explanation' || message.type === 'error' ? 'result' : message.type;
-    if (!this.ready) {
-      this.outbox.delete(slot);
-      this.outbox.set(slot, message);
-      return;
-    }
+    if (!this.disposed) this.gate.post(message);
+  }
+
+  private deliver(message: HostMessage): void {
     void this.webviewPanel.webview.postMessage(message).then(
       (delivered) => {
         if (!delivered)
@@ -207,13 +211,9 @@ export class ExplanationPanel implements vscode.Disposable {
     }
     const message = parsed.value;
     switch (message.type) {
-      case 'ready': {
-        this.ready = true;
-        const waiting = [...this.outbox.values()];
-        this.outbox.clear();
-        for (const m of waiting) this.post(m);
+      case 'ready':
+        this.gate.ready();
         break;
-      }
       case 'selectLeaf':
         this.leaf = message.leaf;
         break;

@@ -119,6 +119,24 @@ describe('Backprop Notes in the extension host', () => {
     assert.equal(panelTabs().length, 1);
   });
 
+  it('draws the same explanation again when the panel is shown after being hidden', async () => {
+    const last = await api.waitForRender(() => true, { since: api.renderCount() - 1 });
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor);
+    const column = panelTabs()[0].group.viewColumn;
+    // Cover the panel with the note in its own group: the hidden webview is destroyed…
+    await vscode.window.showTextDocument(editor.document, { viewColumn: column, preview: false });
+    await waitFor(() => !panelTabs()[0].isActive, 'the panel to be hidden');
+    const since = api.renderCount();
+    // …and loads afresh when its tab is active again.
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitFor(() => panelTabs()[0]?.isActive, 'the panel to be shown again');
+    const again = await api.waitForRender(() => true, { since, timeoutMs: 20_000 });
+    assert.equal(again.requestId, last.requestId, 'the kept explanation, not a new run');
+    assert.equal(again.what, 'explanation');
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+  });
+
   it('updates the open panel when the note is edited, and again when the edit is undone', async () => {
     const editor = vscode.window.activeTextEditor;
     assert.ok(editor);
