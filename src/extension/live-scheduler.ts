@@ -6,8 +6,10 @@
  * No vscode import (tested in plain Node, test/extension/live-scheduler.test.ts).
  *
  * Promises:
- * - The newest version scheduled for a document is always evaluated, unless the document is
- *   forgotten (closed) first; `onResult` never delivers a version older than one already delivered.
+ * - The newest request scheduled for a document is always evaluated, unless the document is
+ *   forgotten (closed) first; `onResult` never delivers an answer older than one already
+ *   delivered. Requests are ordered by when they were scheduled, not by `version` (the caller's
+ *   label): asking again for the same version (settings changed) is a newer request.
  * - A run for document A is never cancelled by an edit to document B: B waits for A's answer.
  *   An edit to A while A runs supersedes that run (the engine client drops or stops it).
  * - After `forget(key)` nothing more is delivered for that key until it is scheduled again.
@@ -29,6 +31,8 @@ export interface LiveSchedulerOptions<Q, A> {
 
 interface Job<Q> {
   readonly key: string;
+  /** Order of scheduling, over all documents. */
+  readonly seq: number;
   readonly version: number;
   readonly query: Q;
   /** When the edit that asked for it was scheduled (performance.now()). */
@@ -39,10 +43,10 @@ interface DocState<Q> {
   /** The newest job not yet handed to the queue (waiting for the cooldown to end). */
   pending: Job<Q> | null;
   cooldown: ReturnType<typeof setTimeout> | null;
-  /** The newest version scheduled, and the newest whose answer (or failure) arrived. */
+  /** The newest request scheduled (its seq), and the newest whose answer (or failure) arrived. */
   latest: number;
   settled: number;
-  waiters: { version: number; resolve: () => void }[];
+  waiters: { seq: number; resolve: () => void }[];
 }
 
 export class LiveScheduler<Q, A> {
@@ -51,6 +55,7 @@ export class LiveScheduler<Q, A> {
   private readonly ready = new Map<string, Job<Q>>();
   private inFlight: Job<Q> | null = null;
   private disposed = false;
+  private seq = 0;
 
   /** Milliseconds from scheduling to delivery of each delivered job, newest last (at most 100). */
   readonly latencies: number[] = [];
@@ -61,8 +66,9 @@ export class LiveScheduler<Q, A> {
   schedule(key: string, version: number, query: Q): void {
     if (this.disposed) return;
     const doc = this.state(key);
-    doc.latest = Math.max(doc.latest, version);
-    doc.pending = { key, version, query, scheduledAt: performance.now() };
+    const seq = ++this.seq;
+    doc.latest = seq;
+    doc.pending = { key, seq, version, query, scheduledAt: performance.now() };
     if (!doc.cooldown) this.fire(key, doc);
   }
 
@@ -75,11 +81,11 @@ export class LiveScheduler<Q, A> {
     for (const w of doc?.waiters ?? []) w.resolve();
   }
 
-  /** Resolves once the newest version scheduled for `key` so far has been answered (or failed). */
+  /** Resolves once the newest request scheduled for `key` so far has been answered (or failed). */
   settled(key: string): Promise<void> {
     const doc = this.docs.get(key);
     if (!doc || doc.settled >= doc.latest) return Promise.resolve();
-    return new Promise((resolve) => doc.waiters.push({ version: doc.latest, resolve }));
+    return new Promise((resolve) => doc.waiters.push({ seq: doc.latest, resolve }));
   }
 
   /** True while something is scheduled, queued or running. */
@@ -150,8 +156,8 @@ export class LiveScheduler<Q, A> {
   private finish(job: Job<Q>, outcome: RunOutcome<A>): void {
     if (this.inFlight === job) this.inFlight = null;
     const doc = this.docs.get(job.key);
-    if (doc && outcome.status !== 'superseded' && job.version > doc.settled) {
-      doc.settled = job.version;
+    if (doc && outcome.status !== 'superseded' && job.seq > doc.settled) {
+      doc.settled = job.seq;
       if (outcome.status === 'done') {
         this.latencies.push(performance.now() - job.scheduledAt);
         if (this.latencies.length > 100) this.latencies.shift();
@@ -159,8 +165,8 @@ export class LiveScheduler<Q, A> {
       } else {
         this.options.onFailure?.(job.key, job.version, outcome.message);
       }
-      const due = doc.waiters.filter((w) => w.version <= doc.settled);
-      doc.waiters = doc.waiters.filter((w) => w.version > doc.settled);
+      const due = doc.waiters.filter((w) => w.seq <= doc.settled);
+      doc.waiters = doc.waiters.filter((w) => w.seq > doc.settled);
       for (const w of due) w.resolve();
     }
     this.pump();

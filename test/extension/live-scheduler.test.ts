@@ -167,3 +167,16 @@ test('random interleavings: every document’s newest version is delivered, vers
     { numRuns: 40 },
   );
 });
+
+test('asking again for the same version (settings changed) delivers the new answer', async () => {
+  const { engine, results, scheduler, schedule } = setup(0);
+  schedule('a', 7);
+  engine.finish({ status: 'done', answer: 'old settings' });
+  await sleep(2);
+  schedule('a', 7);
+  const settled = scheduler.settled('a');
+  engine.finish({ status: 'done', answer: 'new settings' });
+  await settled;
+  assert.deepEqual(results, ['a@7=old settings', 'a@7=new settings']);
+  scheduler.dispose();
+});

@@ -66,24 +66,23 @@ async function goToLine(page: Page, line: number): Promise<void> {
  */
 const READ_PREVIEW = `(prefix) => {
   const clean = (s) => s.replace(/\\u00a0/g, ' ');
+  const decorationText = (span) => {
+    if (/⟶/.test(span.textContent || '')) return span.textContent;
+    const after = getComputedStyle(span, '::after').content;
+    return after && after !== 'none' && after !== 'normal' && /⟶/.test(after) ? after.slice(1, -1) : null;
+  };
   for (const line of Array.from(document.querySelectorAll('.monaco-editor .view-line'))) {
     const spans = Array.from(line.querySelectorAll('span span'));
-    const own = spans.filter((s) => !/⟶/.test(s.textContent || ''));
-    const ownText = clean(own.map((s) => s.textContent || '').join(''));
-    if (!ownText.startsWith(prefix)) continue;
+    const decoration = spans.find((s) => decorationText(s) !== null);
+    const own = spans.filter((s) => s !== decoration && (s.textContent || '') !== '');
+    if (!clean(own.map((s) => s.textContent || '').join('')).startsWith(prefix)) continue;
     const textRight = Math.max(...own.map((s) => s.getBoundingClientRect().right));
-    for (const span of spans) {
-      let content = '';
-      if (/⟶/.test(span.textContent || '')) content = span.textContent;
-      else {
-        const after = getComputedStyle(span, '::after').content;
-        if (after && after !== 'none' && after !== 'normal') content = after.slice(1, -1);
-      }
-      if (/⟶/.test(content)) {
-        return { text: clean(content), left: span.getBoundingClientRect().left, textRight };
-      }
-    }
-    return { text: '', left: 0, textRight };
+    if (!decoration) return { text: '', left: 0, textRight };
+    return {
+      text: clean(decorationText(decoration)),
+      left: decoration.getBoundingClientRect().left,
+      textRight,
+    };
   }
   return null;
 }`;

@@ -1,0 +1,309 @@
+// Extension-host tests of the in-editor insights: live diagnostics and their quick fix, Check
+// Gradients in the Problems panel, hovers, CodeLens, previews on and off, documents left
+// byte-for-byte unchanged by commands, nothing leaking between files. They run after
+// extension.host.ts (files run in name order), on the same fresh copy of samples/.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { BackpropNotesApi } from '../../../src/extension/extension';
+import type { CheckGradientsResult } from '../../../src/extension/check-gradients';
+import { commandIds, extensionId } from '../../../src/extension/ids';
+import { after, before, describe, it, waitFor } from './runner';
+
+const SAMPLE = 'two-layer-network.md';
+
+function sampleUri(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** This extension's diagnostics of a document, live ones and gradient-check ones. */
+function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Backprop Notes');
+}
+
+const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code);
+
+/** The 0-based line of the first line starting with `prefix`. */
+function lineOf(document: vscode.TextDocument, prefix: string): number {
+  const index = document
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.startsWith(prefix));
+  assert.ok(index >= 0, `no line starting with "${prefix}"`);
+  return index;
+}
+
+/** The range of `word` on the line starting with `prefix`. */
+function rangeOf(document: vscode.TextDocument, prefix: string, word: string): vscode.Range {
+  const line = lineOf(document, prefix);
+  const column = document.lineAt(line).text.indexOf(word);
+  assert.ok(column >= 0);
+  return new vscode.Range(line, column, line, column + word.length);
+}
+
+describe('Backprop Notes in the editor: live insights and Check Gradients', () => {
+  let api: BackpropNotesApi;
+  let editor: vscode.TextEditor;
+  let document: vscode.TextDocument;
+  let original: string;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<BackpropNotesApi>(extensionId);
+    assert.ok(extension);
+    api = await extension.activate();
+    const uri = sampleUri(SAMPLE);
+    original = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    document = await vscode.workspace.openTextDocument(uri);
+    editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    // Earlier suites edited and undid: start from the file as it is on disk.
+    if (document.getText() !== original) {
+      await editor.edit((e) => e.replace(new vscode.Range(0, 0, document.lineCount, 0), original));
+    }
+  });
+
+  after(async () => {
+    await vscode.workspace
+      .getConfiguration('backpropNotes')
+      .update('previews.enabled', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('the sample has no errors: a dead-ReLU warning and the softmax → cross-entropy note', async () => {
+    await api.liveInsights(document.uri);
+    await waitFor(() => ours(document.uri).length > 0, 'live diagnostics on the sample');
+    const diagnostics = ours(document.uri);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error),
+      [],
+    );
+    const dead = diagnostics.find((d) => codeOf(d) === 'dead-relu');
+    assert.ok(dead, 'a dead-ReLU warning');
+    assert.equal(dead.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(dead.range.start.line, lineOf(document, 'H1 = relu(Z1)'));
+    assert.match(dead.message, /Z1\[:, 2\]/);
+    const ce = diagnostics.find((d) => codeOf(d) === 'softmax-cross-entropy');
+    assert.ok(ce);
+    assert.equal(ce.severity, vscode.DiagnosticSeverity.Information);
+    assert.equal(ce.range.start.line, lineOf(document, 'loss L = cross_entropy'));
+  });
+
+  it('a typo gives one error on the name, and its quick fix repairs the note', async () => {
+    const w2 = rangeOf(document, 'Z2 = H1 @ W2', 'W2');
+    await editor.edit((e) => e.replace(w2, 'W3'));
+    await waitFor(
+      () => ours(document.uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error),
+      'an error for the typo',
+    );
+    const errors = ours(document.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+    assert.equal(errors.length, 1);
+    const [error] = errors;
+    assert.ok(error.range.isEqual(w2), `the error is on W3: ${JSON.stringify(error.range)}`);
+    assert.equal(codeOf(error), 'unknown-name');
+    assert.match(error.message, /unknown name 'W3'/);
+
+    // Diagnostics reach the workbench a moment after the extension sets them; the light bulb
+    // (and this command) offers their fixes from then on.
+    const started = Date.now();
+    let asked = 0;
+    const fix = await waitFor(async () => {
+      asked++;
+      const found = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        document.uri,
+        error.range,
+      );
+      return found.find((a) => a.title === "Change to 'W2'");
+    }, 'the quick fix for the typo');
+    console.log(
+      `quick fix offered ${Date.now() - started} ms after the diagnostic (${asked} asks)`,
+    );
+    assert.ok(fix.edit);
+    assert.equal(fix.isPreferred, true);
+    assert.equal(fix.kind?.value, vscode.CodeActionKind.QuickFix.value);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(document.getText(), original, 'the fix restores the note exactly');
+    await waitFor(
+      () => !ours(document.uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error),
+      'the error to go once the block is valid again',
+    );
+  });
+
+  it('Check Gradients: one entry per tensor with a gradient, on its line, information when good', async () => {
+    const result = await vscode.commands.executeCommand<CheckGradientsResult | undefined>(
+      commandIds.checkGradients,
+    );
+    assert.ok(result, 'the command ran');
+    const checks = ours(document.uri).filter((d) => codeOf(d) === 'gradient-check');
+    const byTensor = new Map(checks.map((d) => [document.getText(d.range), d]));
+    assert.equal(checks.length, 5);
+    assert.deepEqual([...byTensor.keys()].sort(), ['W1', 'W2', 'X', 'b1', 'b2']);
+    for (const param of ['W1', 'b1', 'W2', 'b2']) {
+      const d = byTensor.get(param)!;
+      assert.equal(d.severity, vscode.DiagnosticSeverity.Information);
+      assert.equal(d.range.start.line, lineOf(document, `param  ${param}`));
+      assert.match(
+        d.message,
+        new RegExp(
+          `^∂L/∂${param}: good\\. Worst relative error .* analytic .* numeric .* h = 1e-6`,
+        ),
+      );
+    }
+    assert.equal(document.getText(), original);
+  });
+
+  it('tight bands make the same check wrong (errors); an edit clears the stale results', async () => {
+    const config = vscode.workspace.getConfiguration('backpropNotes');
+    const target = vscode.ConfigurationTarget.Global;
+    await config.update('gradientCheck.goodBelow', 1e-15, target);
+    await config.update('gradientCheck.okBelow', 1e-14, target);
+    await config.update('gradientCheck.doubtfulBelow', 1e-13, target);
+    try {
+      await vscode.commands.executeCommand(commandIds.checkGradients, document.uri, 0);
+      const checks = ours(document.uri).filter((d) => codeOf(d) === 'gradient-check');
+      assert.equal(checks.length, 5);
+      assert.ok(checks.every((d) => d.severity === vscode.DiagnosticSeverity.Error));
+      assert.ok(checks.every((d) => /: wrong — /.test(d.message)));
+    } finally {
+      for (const k of ['goodBelow', 'okBelow', 'doubtfulBelow']) {
+        await config.update(`gradientCheck.${k}`, undefined, target);
+      }
+    }
+    const end = document.lineAt(document.lineCount - 1).range.end;
+    await editor.edit((e) => e.insert(end, '\n'));
+    await waitFor(
+      () => !ours(document.uri).some((d) => codeOf(d) === 'gradient-check'),
+      'the check results to be cleared by the edit',
+    );
+    await editor.edit((e) =>
+      e.delete(new vscode.Range(end, document.lineAt(document.lineCount - 1).range.end)),
+    );
+    assert.equal(document.getText(), original);
+  });
+
+  it('hovering a name shows its shape, statement, values and gradient', async () => {
+    await api.liveInsights(document.uri);
+    const w1 = rangeOf(document, 'Z1 = X @ W1', 'W1');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      document.uri,
+      w1.start.translate(0, 1),
+    );
+    const text = hovers
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
+    assert.match(text, /\*\*W1\*\* · parameter · `2×3`/);
+    assert.match(text, /param W1 = randn\(2, 3, seed=1\)/);
+    assert.match(text, /\*\*∂L\/∂W1\*\* · `2×3`/);
+    assert.match(text, /\| \*\*0\*\* \| 0\.996 \| -0\.8304 \| -0\.6798 \|/);
+    const none = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      document.uri,
+      new vscode.Position(0, 3),
+    );
+    assert.ok(
+      !none.some((h) =>
+        h.contents.some((c) => /parameter|computed/.test(typeof c === 'string' ? c : c.value)),
+      ),
+      'no tensor hover outside the model block',
+    );
+  });
+
+  it('CodeLens above the block: Explain Backprop · Check Gradients and the loss', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      document.uri,
+    );
+    const fence = lineOf(document, '```model');
+    const ours = lenses.filter((l) => l.range.start.line === fence);
+    assert.deepEqual(
+      ours.map((l) => l.command?.title),
+      ['Explain Backprop', 'Check Gradients', 'L = 0.3054'],
+    );
+    assert.equal(ours[0].command?.command, commandIds.explainBackprop);
+    assert.equal(ours[1].command?.command, commandIds.checkGradients);
+    assert.deepEqual(ours[1].command?.arguments?.[1], 0);
+    // The lens's own command checks that block.
+    const result = await vscode.commands.executeCommand<CheckGradientsResult>(
+      ours[1].command!.command,
+      ...(ours[1].command!.arguments ?? []),
+    );
+    assert.deepEqual(
+      result.blocks.map((b) => b.index),
+      [0],
+    );
+  });
+
+  it('commands leave the note byte for byte as it was, and unsaved changes none', async () => {
+    const before = document.getText();
+    for (const command of [
+      commandIds.explainBackprop,
+      commandIds.checkGradients,
+      commandIds.togglePreviews,
+      commandIds.togglePreviews,
+    ]) {
+      await vscode.commands.executeCommand(command);
+      assert.equal(document.getText(), before, `${command} changed the note`);
+    }
+    assert.equal(document.isDirty, false);
+    const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(document.uri));
+    assert.equal(onDisk, original);
+  });
+
+  it('the preview toggle turns previews off and on', async () => {
+    const previews = async () =>
+      ((await api.liveInsights(document.uri))?.blocks ?? []).flatMap((b) => b.previews);
+    assert.deepEqual(
+      (await previews()).map((p) => p.text),
+      ['⟶ [0.96 0.04] [0.44 0.56]  Σ=1'],
+    );
+    assert.equal(await vscode.commands.executeCommand(commandIds.togglePreviews), false);
+    await waitFor(async () => (await previews()).length === 0, 'previews off');
+    assert.equal(await vscode.commands.executeCommand(commandIds.togglePreviews), true);
+    await waitFor(async () => (await previews()).length === 1, 'previews back on');
+  });
+
+  it('diagnostics stay with their own file and go when it closes', async () => {
+    const broken = await vscode.workspace.openTextDocument({
+      language: 'model-spec',
+      content: 'param W = randn(2, 3, seed=1)\nloss L = sum(W @ V)\n',
+    });
+    await vscode.window.showTextDocument(broken, vscode.ViewColumn.One);
+    await waitFor(() => ours(broken.uri).length > 0, 'diagnostics on the broken file');
+    assert.deepEqual(
+      ours(broken.uri).map((d) => [codeOf(d), d.range.start.line]),
+      [['unknown-name', 1]],
+    );
+    assert.ok(
+      !ours(document.uri).some((d) => /'V'/.test(d.message)),
+      'nothing leaks into the note',
+    );
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await waitFor(() => ours(broken.uri).length === 0, 'the closed file’s diagnostics to go');
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+  });
+
+  it('an edit to one block of a 50-block note updates that block alone', async () => {
+    const block = (i: number) =>
+      `## ${i}\n\n\`\`\`model\nZ = [[${i}.0, 1.0], [0.5, 2.0]]\nP = softmax(Z)\n\`\`\`\n`;
+    const note = await vscode.workspace.openTextDocument({
+      language: 'markdown',
+      content: Array.from({ length: 50 }, (_, i) => block(i)).join('\n'),
+    });
+    const noteEditor = await vscode.window.showTextDocument(note, vscode.ViewColumn.One);
+    const first = await api.liveInsights(note.uri);
+    assert.equal(first?.blocks.length, 50);
+    const line = note.getText().split('\n').indexOf('Z = [[17.0, 1.0], [0.5, 2.0]]');
+    const started = Date.now();
+    await noteEditor.edit((e) => e.replace(new vscode.Range(line, 6, line, 8), '-3'));
+    const second = await api.liveInsights(note.uri);
+    const ms = Date.now() - started;
+    assert.ok(second);
+    assert.notEqual(second.blocks[17].previews[0].text, first!.blocks[17].previews[0].text);
+    assert.deepEqual(second.blocks[16], first!.blocks[16]);
+    assert.deepEqual(second.blocks[18], first!.blocks[18]);
+    console.log(`50-block note: edit → updated insights in ${ms} ms`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+  });
+});
