@@ -12,6 +12,12 @@
  *   is graded `kink`: the function is not differentiable there and a mismatch is expected.
  * - Tensors larger than `maxElementsPerTensor` are checked on a seeded random sample; the report
  *   says how many elements were checked and which.
+ * - `mode: 'fast'` (PyTorch's fast_mode, for models with many parameters) checks `sampleSize`
+ *   seeded elements per tensor and adds directional checks: the analytic ⟨∇f, u⟩ against
+ *   (f(x + h·u) − f(x − h·u)) / 2h for a seeded random unit direction u over each tensor, and one
+ *   over all of them at once, so every element takes part in some check. Two forward passes per
+ *   direction instead of two per element.
+ * - Perturbing a leaf re-runs only the nodes that depend on it; the rest keep their values.
  */
 import type { Graph, Node } from './graph';
 import { getOp } from './ops/index';
@@ -37,6 +43,25 @@ export interface GradientCheckOptions {
   /** Elements checked per tensor at most; beyond it a seeded sample is drawn. */
   readonly maxElementsPerTensor?: number;
   readonly seed?: number;
+  /** `full` (default): elements up to `maxElementsPerTensor`. `fast`: a sample plus directions. */
+  readonly mode?: 'full' | 'fast';
+  /** Elements per tensor in fast mode (default 16). */
+  readonly sampleSize?: number;
+}
+
+/**
+ * A directional check: the derivative along a unit direction u, analytic ⟨∇f, u⟩ against the
+ * central difference along u. u has entries ±1/√n (n the elements it spans) with signs drawn
+ * from `seed` by xorshift32, so the same seed gives the same direction.
+ */
+export interface DirectionalCheck {
+  readonly seed: number;
+  /** Elements the direction spans. */
+  readonly elements: number;
+  readonly analytic: number;
+  readonly numeric: number;
+  readonly relativeError: number;
+  readonly grade: Grade;
 }
 
 export interface ElementCheck {
@@ -61,8 +86,10 @@ export interface TensorCheck {
   /** The worst element that is not a kink, or null when every checked element was a kink. */
   readonly worst: ElementCheck | null;
   readonly kinks: number;
-  /** The worst non-kink grade; `kink` only when all elements were kinks. */
+  /** The worst non-kink grade (of the elements and the direction); `kink` only when all were. */
   readonly grade: Grade;
+  /** Fast mode: the check along a random direction over this whole tensor. */
+  readonly directional?: DirectionalCheck;
 }
 
 export interface GradientCheckReport {
@@ -73,6 +100,10 @@ export interface GradientCheckReport {
   readonly grade: Grade;
   /** True when no tensor is `wrong`. */
   readonly passed: boolean;
+  /** Present in fast mode only (absent in full mode, so full reports are as they were). */
+  readonly mode?: 'fast';
+  /** Fast mode: the check along one random direction over every checked tensor at once. */
+  readonly directional?: DirectionalCheck;
 }
 
 const gradeOrder: readonly Grade[] = ['kink', 'good', 'ok', 'doubtful', 'wrong'];
@@ -108,17 +139,73 @@ export function gradientCheck(
   const h = options.h ?? 1e-6;
   const bands = options.bands ?? cs231nBands;
   const floor = options.floor ?? 1e-8;
-  const maxElements = options.maxElementsPerTensor ?? 4096;
+  const fast = options.mode === 'fast';
+  const maxElements = fast ? (options.sampleSize ?? 16) : (options.maxElementsPerTensor ?? 4096);
   const seed = root.grad ?? Tensor.filled(root.value.shape, 1);
   const kinked = graph.ancestors(root).filter((n) => n.op !== 'leaf' && getOp(n.op).pieces);
   const basePieces = piecesOf(kinked, (n) => n.value);
 
-  const objective = (leaf: Node, value: Tensor): { value: number; values: Tensor[] } => {
-    const values = graph.recompute(new Map([[leaf, value]]), root);
+  /** Σ seed ⊙ root with some leaves replaced, and whether any kinked op changed piece. */
+  const objective = (replaced: ReadonlyMap<Node, Tensor>): { value: number; crossed: boolean } => {
+    const values = recomputeFrom(graph, replaced, root);
     const out = values[root.id].data;
     let sum = 0;
     for (let i = 0; i < out.length; i++) sum += seed.data[i] * out[i];
-    return { value: sum, values };
+    const crossed =
+      kinked.length > 0 &&
+      !samePieces(
+        basePieces,
+        piecesOf(kinked, (n) => values[n.id]),
+      );
+    return { value: sum, crossed };
+  };
+
+  /** The central difference of the objective along `direction` (one per leaf). */
+  const along = (leavesHere: readonly Node[], direction: readonly Float64Array[]) => {
+    const plus = new Map<Node, Tensor>();
+    const minus = new Map<Node, Tensor>();
+    leavesHere.forEach((leaf, k) => {
+      const p = leaf.value.clone();
+      const m = leaf.value.clone();
+      const u = direction[k];
+      for (let i = 0; i < u.length; i++) {
+        p.data[i] += h * u[i];
+        m.data[i] -= h * u[i];
+      }
+      plus.set(leaf, p);
+      minus.set(leaf, m);
+    });
+    const up = objective(plus);
+    const down = objective(minus);
+    return { numeric: (up.value - down.value) / (2 * h), crossed: up.crossed || down.crossed };
+  };
+
+  const directional = (leavesHere: readonly Node[], dirSeed: number): DirectionalCheck => {
+    const total = leavesHere.reduce((n, leaf) => n + leaf.value.size, 0);
+    const signs = signGenerator(dirSeed);
+    const scale = 1 / Math.sqrt(total);
+    const direction = leavesHere.map((leaf) => {
+      const u = new Float64Array(leaf.value.size);
+      for (let i = 0; i < u.length; i++) u[i] = signs() * scale;
+      return u;
+    });
+    let analytic = 0;
+    leavesHere.forEach((leaf, k) => {
+      const g = leaf.grad?.data;
+      if (!g) return;
+      const u = direction[k];
+      for (let i = 0; i < u.length; i++) analytic += g[i] * u[i];
+    });
+    const { numeric, crossed } = along(leavesHere, direction);
+    const err = relativeError(analytic, numeric, floor);
+    return {
+      seed: dirSeed,
+      elements: total,
+      analytic,
+      numeric,
+      relativeError: err,
+      grade: crossed ? 'kink' : gradeOf(err, bands),
+    };
   };
 
   const tensors: TensorCheck[] = [];
@@ -132,20 +219,11 @@ export function gradientCheck(
       plus.data[index] += h;
       const minus = leaf.value.clone();
       minus.data[index] -= h;
-      const up = objective(leaf, plus);
-      const down = objective(leaf, minus);
+      const up = objective(new Map([[leaf, plus]]));
+      const down = objective(new Map([[leaf, minus]]));
       const numeric = (up.value - down.value) / (2 * h);
       const analytic = grad.data[index];
-      const crossed =
-        kinked.length > 0 &&
-        (!samePieces(
-          basePieces,
-          piecesOf(kinked, (n) => up.values[n.id]),
-        ) ||
-          !samePieces(
-            basePieces,
-            piecesOf(kinked, (n) => down.values[n.id]),
-          ));
+      const crossed = up.crossed || down.crossed;
       const err = relativeError(analytic, numeric, floor);
       elements.push({
         index,
@@ -162,7 +240,8 @@ export function gradientCheck(
       if (e.grade === 'kink') kinks++;
       else if (!worst || !(e.relativeError <= worst.relativeError)) worst = e;
     }
-    tensors.push({
+    let tensorGrade: Grade = worst ? worst.grade : 'kink';
+    const check: TensorCheck = {
       nodeId: leaf.id,
       name: leaf.name ?? `#${leaf.id}`,
       shape: leaf.value.shape,
@@ -171,14 +250,75 @@ export function gradientCheck(
       sampled: indices.length < total,
       worst,
       kinks,
-      grade: worst ? worst.grade : 'kink',
-    });
+      grade: tensorGrade,
+    };
+    if (fast) {
+      const d = directional([leaf], (options.seed ?? 0xd1ec) + 7919 * (leaf.id + 1));
+      if (d.grade !== 'kink') {
+        tensorGrade = tensorGrade === 'kink' ? d.grade : worseGrade(tensorGrade, d.grade);
+      }
+      tensors.push({ ...check, grade: tensorGrade, directional: d });
+    } else {
+      tensors.push(check);
+    }
   }
-  const grade = tensors.reduce<Grade>(
+  let grade = tensors.reduce<Grade>(
     (g, t) => (t.grade === 'kink' ? g : worseGrade(g, t.grade)),
     'good',
   );
-  return { h, bands, tensors, grade, passed: grade !== 'wrong' };
+  if (!fast) return { h, bands, tensors, grade, passed: grade !== 'wrong' };
+  const overall = leaves.length > 0 ? directional(leaves, options.seed ?? 0xa11) : undefined;
+  if (overall && overall.grade !== 'kink') grade = worseGrade(grade, overall.grade);
+  return {
+    h,
+    bands,
+    tensors,
+    grade,
+    passed: grade !== 'wrong',
+    mode: 'fast',
+    ...(overall ? { directional: overall } : {}),
+  };
+}
+
+/**
+ * Forward with some leaves replaced, re-running only the nodes downstream of them; every other
+ * node keeps the value the graph computed (forward is deterministic, so it is the same value).
+ */
+function recomputeFrom(graph: Graph, replaced: ReadonlyMap<Node, Tensor>, root: Node): Tensor[] {
+  const values: Tensor[] = new Array<Tensor>(root.id + 1);
+  const dirty = new Uint8Array(root.id + 1);
+  for (let id = 0; id <= root.id; id++) {
+    const node = graph.nodes[id];
+    if (node.op === 'leaf') {
+      const r = replaced.get(node);
+      values[id] = r ?? node.value;
+      dirty[id] = r ? 1 : 0;
+      continue;
+    }
+    if (!node.inputs.some((n) => dirty[n.id])) {
+      values[id] = node.value;
+      continue;
+    }
+    dirty[id] = 1;
+    values[id] = getOp(node.op).forward(
+      node.inputs.map((n) => values[n.id]),
+      node.attrs,
+    );
+  }
+  return values;
+}
+
+/** ±1 with equal odds, from xorshift32 (the same generator the element sample uses). */
+function signGenerator(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state & 0x10000 ? 1 : -1;
+  };
 }
 
 /** Which linear piece every kinked op's inputs are on, given each node's value. */
