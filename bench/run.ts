@@ -1,0 +1,299 @@
+/**
+ * `npm run bench`: our engine (float64) against TensorFlow.js 4.22 (float32; CPU backend, and WASM
+ * backend with SIMD on one thread) on issue 5's cases, interleaved in one process over several
+ * rounds, reporting per-round medians, min–max, ratios and whether each goal is met.
+ *
+ * Usage: npm run bench -- [--json] [--rounds N] [--target-ms T] [--only name,name]
+ *   --json        print { machine, cases: [{ name, ours_ms, tfjs_cpu_ms, tfjs_wasm_ms, … }] }
+ *   --rounds N    timed rounds (default 5) after one warm-up round
+ *   --target-ms T each timing repeats a case until about T ms have passed (default 150)
+ *   --only a,b    cases whose name contains one of the words (train, matmul, gradcheck, large …)
+ *
+ * Method: every round runs every case and, inside a case, every implementation, the order of
+ * implementations rotated from round to round so no side always runs right after another. A
+ * timing is wall-clock time per repetition (process CPU time is recorded alongside). Medians are
+ * over rounds. tfjs runs in production mode (its debug checks off) and its WASM backend is
+ * loaded from node_modules, single-threaded like our engine.
+ */
+import { execSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { gemmBackend } from '../src/engine/kernels/gemm';
+import { MATMUL_SIZES, MLPS, type MlpCase, mlpData, parameterCount, rng } from './cases';
+import { describeGradcheck, runGradcheck } from './gradcheck';
+import { compiledMlp, graphMlp, oursMatmul } from './ours';
+import { type TfBackend, initTfjs, tfMatmul, tfMlp, useBackend, wasmFeatures } from './tfjs';
+
+type ImplKey = 'ours' | 'ours_graph' | 'tfjs_cpu' | 'tfjs_wasm';
+
+interface Impl {
+  readonly key: ImplKey;
+  readonly backend?: TfBackend;
+  /** Runs once; may return a loss to report. */
+  run(): unknown;
+}
+
+interface Case {
+  readonly name: string;
+  readonly kind: 'train' | 'matmul' | 'gradcheck';
+  readonly impls: Impl[];
+  /** Floating-point operations of one repetition, for GFLOP/s. */
+  readonly flops?: number;
+  readonly detail?: Record<string, unknown>;
+}
+
+interface Timing {
+  wall: number[];
+  cpu: number[];
+  reps: number;
+  firstResult: unknown;
+}
+
+function parseArgs(argv: readonly string[]) {
+  const get = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const rounds = Number(get('--rounds') ?? 5);
+  const targetMs = Number(get('--target-ms') ?? 150);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) {
+    throw new Error(`--rounds takes a whole number ≥ 1, got ${get('--rounds')}`);
+  }
+  if (!(targetMs > 0))
+    throw new Error(`--target-ms takes a positive number, got ${get('--target-ms')}`);
+  const only = get('--only')?.split(',').filter(Boolean) ?? null;
+  return { json: argv.includes('--json'), rounds, targetMs, only };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function machine() {
+  let cpuModel = cpus()[0]?.model ?? 'unknown';
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execSync('nproc', { encoding: 'utf8' }).trim());
+    const info = execSync('grep -m1 "model name" /proc/cpuinfo', { encoding: 'utf8' });
+    cpuModel = info.split(':')[1]?.trim() ?? cpuModel;
+  } catch {
+    // Not Linux: os.cpus() says it.
+  }
+  return { nproc, cpu: cpuModel, node: process.version, load: loadavg().map((x) => +x.toFixed(2)) };
+}
+
+function buildCases(only: readonly string[] | null): Case[] {
+  const cases: Case[] = [];
+  for (const c of MLPS) cases.push(trainCase(c));
+  for (const n of MATMUL_SIZES) cases.push(matmulCase(n));
+  cases.push({
+    name: 'gradcheck medium (fast mode)',
+    kind: 'gradcheck',
+    impls: [{ key: 'ours', run: runGradcheck }],
+    detail: describeGradcheck(runGradcheck()),
+  });
+  return only ? cases.filter((c) => only.some((w) => c.name.includes(w))) : cases;
+}
+
+function trainCase(c: MlpCase): Case {
+  const data = mlpData(c);
+  const compiled = compiledMlp(c, data);
+  const graph = graphMlp(c, data);
+  const impls: Impl[] = [
+    { key: 'ours', run: () => compiled.step() },
+    { key: 'ours_graph', run: () => graph.step() },
+  ];
+  for (const backend of ['cpu', 'wasm'] as const) {
+    let model: ReturnType<typeof tfMlp> | null = null;
+    impls.push({
+      key: backend === 'cpu' ? 'tfjs_cpu' : 'tfjs_wasm',
+      backend,
+      run: () => (model ??= tfMlp(c, data)).step(),
+    });
+  }
+  return {
+    name: `train ${c.name}`,
+    kind: 'train',
+    impls,
+    detail: {
+      batch: c.batch,
+      layers: c.sizes.join('→'),
+      parameters: parameterCount(c),
+      plan: compiled.summary,
+    },
+  };
+}
+
+function matmulCase(n: number): Case {
+  const next = rng(n);
+  const a = Float64Array.from({ length: n * n }, () => next() * 2 - 1);
+  const b = Float64Array.from({ length: n * n }, () => next() * 2 - 1);
+  const ours = oursMatmul(n, a, b);
+  const impls: Impl[] = [{ key: 'ours', run: () => ours.run() }];
+  for (const backend of ['cpu', 'wasm'] as const) {
+    let mm: ReturnType<typeof tfMatmul> | null = null;
+    impls.push({
+      key: backend === 'cpu' ? 'tfjs_cpu' : 'tfjs_wasm',
+      backend,
+      run: () => (mm ??= tfMatmul(n, a, b)).run(),
+    });
+  }
+  return { name: `matmul ${n}`, kind: 'matmul', impls, flops: 2 * n * n * n };
+}
+
+async function time(
+  impl: Impl,
+  reps: number,
+): Promise<{ wall: number; cpu: number; result: unknown }> {
+  if (impl.backend) await useBackend(impl.backend);
+  let result: unknown;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) result = impl.run();
+  const wall = (performance.now() - t0) / reps;
+  const c1 = process.cpuUsage(c0);
+  return { wall, cpu: (c1.user + c1.system) / 1000 / reps, result };
+}
+
+/** How the case's numbers compare with issue 5's goals. */
+function goalOf(
+  c: Case,
+  ms: Partial<Record<ImplKey, number>>,
+): { goal: string; met: boolean } | null {
+  const { ours, tfjs_cpu: cpu, tfjs_wasm: wasm } = ms;
+  if (ours === undefined) return null;
+  if (c.name === 'train tiny' && cpu !== undefined && wasm !== undefined) {
+    return { goal: 'ours ≤ tfjs (both backends)', met: ours <= cpu && ours <= wasm };
+  }
+  if (c.kind === 'train' && cpu !== undefined && wasm !== undefined) {
+    return {
+      goal: 'ours/wasm ≤ 0.5, ours/cpu ≤ 0.1',
+      met: ours / wasm <= 0.5 && ours / cpu <= 0.1,
+    };
+  }
+  if (c.name === 'matmul 1024' && wasm !== undefined) {
+    return { goal: 'GFLOP/s ≥ 0.4 × tfjs-wasm f32', met: wasm / ours >= 0.4 };
+  }
+  if (c.kind === 'gradcheck') return { goal: '≤ 2000 ms', met: ours <= 2000 };
+  return null;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (s: string): void => {
+    if (!args.json) console.log(s);
+  };
+  const before = machine();
+  await initTfjs();
+  const cases = buildCases(args.only);
+  const timings = new Map<string, Map<ImplKey, Timing>>();
+  log(`Backprop Notes bench — ${new Date().toISOString()}`);
+  log(
+    `machine: ${before.nproc} × ${before.cpu}, node ${before.node}, load ${before.load.join(' ')}`,
+  );
+  log(`kernels: ours ${gemmBackend()}; tfjs wasm ${JSON.stringify(wasmFeatures())}`);
+  log(`warm-up, then ${args.rounds} rounds …`);
+
+  // Warm-up: JIT and tier-up, and the repetitions that fill about targetMs per timing.
+  for (const c of cases) {
+    const perImpl = new Map<ImplKey, Timing>();
+    for (const impl of c.impls) {
+      const first = await time(impl, 1);
+      const once = (await time(impl, 1)).wall;
+      const reps = Math.max(1, Math.min(100000, Math.round(args.targetMs / Math.max(once, 1e-3))));
+      perImpl.set(impl.key, { wall: [], cpu: [], reps, firstResult: first.result });
+    }
+    timings.set(c.name, perImpl);
+  }
+  for (let round = 0; round < args.rounds; round++) {
+    for (const c of cases) {
+      const perImpl = timings.get(c.name)!;
+      const order = c.impls.map((_, i) => c.impls[(i + round) % c.impls.length]);
+      for (const impl of order) {
+        const t = perImpl.get(impl.key)!;
+        const { wall, cpu } = await time(impl, t.reps);
+        t.wall.push(wall);
+        t.cpu.push(cpu);
+      }
+    }
+    log(`  round ${round + 1}/${args.rounds} done (load ${loadavg()[0].toFixed(2)})`);
+  }
+  const after = machine();
+
+  const rows = cases.map((c) => {
+    const perImpl = timings.get(c.name)!;
+    const row: Record<string, unknown> = { name: c.name, kind: c.kind };
+    const ms: Partial<Record<ImplKey, number>> = {};
+    for (const [key, t] of perImpl) {
+      ms[key] = median(t.wall);
+      row[`${key}_ms`] = +median(t.wall).toPrecision(4);
+      row[`${key}_min_ms`] = +Math.min(...t.wall).toPrecision(4);
+      row[`${key}_max_ms`] = +Math.max(...t.wall).toPrecision(4);
+      row[`${key}_cpu_ms`] = +median(t.cpu).toPrecision(4);
+      row[`${key}_reps`] = t.reps;
+      if (c.kind === 'train') row[`${key}_first_loss`] = +Number(t.firstResult).toPrecision(6);
+      if (c.flops) row[`${key}_gflops`] = +(c.flops / ms[key]! / 1e6).toPrecision(3);
+    }
+    if (ms.ours !== undefined && ms.tfjs_cpu !== undefined) {
+      row.ratio_cpu = +(ms.ours / ms.tfjs_cpu).toPrecision(3);
+    }
+    if (ms.ours !== undefined && ms.tfjs_wasm !== undefined) {
+      row.ratio_wasm = +(ms.ours / ms.tfjs_wasm).toPrecision(3);
+    }
+    const goal = goalOf(c, ms);
+    if (goal) Object.assign(row, goal);
+    if (c.detail) row.detail = c.detail;
+    return row;
+  });
+
+  if (args.json) {
+    const report = {
+      date: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: { ...before, load_before: before.load, load_after: after.load },
+      kernels: { ours: gemmBackend(), tfjs_wasm: wasmFeatures() },
+      rounds: args.rounds,
+      cases: rows,
+    };
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  console.log(`\n${table(rows)}`);
+  console.log(`\nload after: ${after.load.join(' ')}`);
+}
+
+const fmt = (x: unknown): string => {
+  if (typeof x !== 'number') return '—';
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  if (x >= 1) return x.toFixed(2);
+  return x.toPrecision(2);
+};
+
+/** The Markdown table RESULTS.md shows: medians with min–max, ratios, goals. */
+export function table(rows: readonly Record<string, unknown>[]): string {
+  const cell = (r: Record<string, unknown>, key: string): string => {
+    if (r[`${key}_ms`] === undefined) return '—';
+    const range = `${fmt(r[`${key}_min_ms`])}–${fmt(r[`${key}_max_ms`])}`;
+    const gf = r[`${key}_gflops`] !== undefined ? `, ${fmt(r[`${key}_gflops`])} GF/s` : '';
+    return `${fmt(r[`${key}_ms`])} (${range}${gf})`;
+  };
+  const lines = [
+    '| case | ours ms (min–max) | ours via Graph API | tfjs CPU ms | tfjs WASM ms | ours / CPU | ours / WASM | goal | met |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${String(r.name)} | ${cell(r, 'ours')} | ${cell(r, 'ours_graph')} | ${cell(r, 'tfjs_cpu')} | ` +
+        `${cell(r, 'tfjs_wasm')} | ${fmt(r.ratio_cpu)} | ${fmt(r.ratio_wasm)} | ${String(r.goal ?? '')} | ` +
+        `${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
