@@ -12,6 +12,7 @@ import {
   KC,
   MC,
   PACKED_MIN_WORK,
+  WASM_MIN_WORK,
   gemm,
   gemmBackend,
   packedGemm,
@@ -178,28 +179,39 @@ test('wasm and JS packed kernels agree across block edges (k > KC, m > MC, ragge
   }
 });
 
-test('gemm matches reference loops on both sides of the packing threshold, any transposes', () => {
-  fc.assert(
-    fc.property(
-      fc.boolean(),
-      fc.boolean(),
-      fc.integer({ min: 1, max: 48 }),
-      fc.integer({ min: 1, max: 48 }),
-      fc.integer({ min: 1, max: 48 }),
-      fc.integer(),
-      (transA, transB, m, n, k, seed) => {
-        const t = makeCase(transA, transB, m, n, k, seed);
-        const got = run(t, (c) =>
-          gemm(transA, transB, m, n, k, t.a, t.aOff, t.b, t.bOff, c, t.cOff),
-        );
-        assertClose(got, reference(t), k, `gemm ${m}×${k}·${k}×${n}`);
-      },
-    ),
-    { numRuns: 300 },
-  );
-  // The property draws both sides of the threshold.
-  assert.ok(48 * 48 * 48 > PACKED_MIN_WORK && 4 * 4 * 4 < PACKED_MIN_WORK);
-});
+for (const backend of ['wasm', 'js'] as const) {
+  test(`gemm (${backend}) matches reference loops on both sides of its size thresholds, any transposes`, () => {
+    setGemmBackend(backend);
+    try {
+      fc.assert(
+        fc.property(
+          fc.boolean(),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 48 }),
+          fc.integer({ min: 1, max: 48 }),
+          fc.integer({ min: 1, max: 48 }),
+          fc.boolean(),
+          fc.integer(),
+          (transA, transB, m, n, k, accumulate, seed) => {
+            const t = makeCase(transA, transB, m, n, k, seed);
+            const got = run(t, (c) =>
+              gemm(transA, transB, m, n, k, t.a, t.aOff, t.b, t.bOff, c, t.cOff, accumulate),
+            );
+            const before = accumulate
+              ? t
+              : { ...t, c: t.c.slice().fill(0, t.cOff, t.cOff + m * n) };
+            assertClose(got, reference(before), k, `gemm ${m}×${k}·${k}×${n}`);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    } finally {
+      setGemmBackend('auto');
+    }
+    // The property draws both sides of each threshold.
+    assert.ok(48 * 48 * 48 > PACKED_MIN_WORK && 4 * 4 * 4 < WASM_MIN_WORK);
+  });
+}
 
 test('gemm with accumulate = false overwrites C, and touches nothing outside it', () => {
   for (const [m, n, k] of [

@@ -6,8 +6,9 @@
  * Boundaries:
  * - Operands are row-major Float64Arrays read from an offset; a transposed operand is one stored
  *   as its transpose (A as k×m, B as n×k), so gradients (G Bᵀ, Aᵀ G) never copy a transpose.
- * - Small products (under `PACKED_MIN_WORK` multiply-adds, or a side under 4) run plain loops
- *   whose innermost loop is contiguous; their setup would cost more than they save.
+ * - Tiny products (under `WASM_MIN_WORK` multiply-adds; or, without WebAssembly, under
+ *   `PACKED_MIN_WORK` or with a side under 4) run plain loops whose innermost loop is contiguous:
+ *   packing would cost more than it saves.
  * - Larger products are packed, GotoBLAS-style, into panels of 4 rows of A and 4 columns of B
  *   (which is where transposes disappear) in blocks of `KC` steps of k, and multiplied 4×4 tile
  *   by 4×4 tile by the WebAssembly SIMD kernel (gemm.wat), or, where WebAssembly or its SIMD is
@@ -26,7 +27,9 @@ export const KC = 256;
 export const MC = 128;
 /** Columns of B per packed block: KC·NC doubles (4 MiB at most) are packed at a time. */
 export const NC = 2048;
-/** Below this many multiply-adds the plain loops win over packing. */
+/** From this many multiply-adds on, the WebAssembly kernel (copies and packing included) wins. */
+export const WASM_MIN_WORK = 256;
+/** Without WebAssembly: below this many multiply-adds (or a side under 4) plain loops win. */
 export const PACKED_MIN_WORK = 8192;
 
 // ---------------------------------------------------------------------------------------------
@@ -54,20 +57,18 @@ export function gemm(
   accumulate = true,
 ): void {
   if (m === 0 || n === 0) return;
-  const backend = activeBackend();
-  if (k === 0 || m < 4 || n < 4 || m * n * k < PACKED_MIN_WORK || backend === 'js') {
-    if (!accumulate) c.fill(0, cOff, cOff + m * n);
-    if (k === 0) return;
-    if (!(transA && transB) && (m < 4 || n < 4 || m * n * k < PACKED_MIN_WORK)) {
-      plainGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
-    } else {
-      jsGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
-    }
+  const work = m * n * k;
+  if (work >= WASM_MIN_WORK && activeBackend() === 'wasm') {
+    wasmGemm(loadWasm()!, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
     return;
   }
-  const w = loadWasm();
-  if (!w) throw new Error(`the WebAssembly matrix kernel is not available (${wasmFailure})`);
-  wasmGemm(w, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+  if (!accumulate) c.fill(0, cOff, cOff + m * n);
+  if (k === 0) return;
+  if ((work < PACKED_MIN_WORK || m < 4 || n < 4) && !(transA && transB)) {
+    plainGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+  } else {
+    jsGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+  }
 }
 
 /**
