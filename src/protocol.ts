@@ -131,7 +131,13 @@ export interface BusyMessage {
   readonly busy: boolean;
 }
 
-export type HostMessage = ExplanationMessage | ErrorMessage | BusyMessage;
+/** Switch the panel to a tab (Check Gradients shows the Gradient check tab of the same note). */
+export interface ShowTabMessage {
+  readonly type: 'showTab';
+  readonly tab: TabId;
+}
+
+export type HostMessage = ExplanationMessage | ErrorMessage | BusyMessage | ShowTabMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Webview → host
@@ -164,6 +170,8 @@ export interface RenderedMessage {
   readonly leaf: string | null;
   /** How many spec errors the panel lists. */
   readonly errors: number;
+  /** The tab shown. */
+  readonly tab: TabId;
 }
 
 export type WebviewMessage = ReadyMessage | SelectLeafMessage | RevealLineMessage | RenderedMessage;
@@ -294,6 +302,9 @@ export function parseHostMessage(x: unknown): Parsed<HostMessage> {
     case 'busy':
       if (typeof x.busy !== 'boolean') return fail(x, 'busy is not a boolean');
       return { ok: true, value: { type: 'busy', busy: x.busy } };
+    case 'showTab':
+      if (!isTab(x.tab)) return fail(x, 'tab is unknown');
+      return { ok: true, value: { type: 'showTab', tab: x.tab } };
     default:
       return fail(x, 'unknown type');
   }
@@ -317,6 +328,7 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
       if (x.what !== 'explanation' && x.what !== 'error') return fail(x, 'what is unknown');
       if (!(x.leaf === null || typeof x.leaf === 'string')) return fail(x, 'leaf is not a string');
       if (!isCount(x.errors)) return fail(x, 'errors is not a count');
+      if (!isTab(x.tab)) return fail(x, 'tab is unknown');
       return {
         ok: true,
         value: {
@@ -325,6 +337,7 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
           what: x.what,
           leaf: x.leaf,
           errors: x.errors,
+          tab: x.tab,
         },
       };
     default:

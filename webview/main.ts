@@ -109,6 +109,7 @@ function draw(): void {
     what: shown.type,
     leaf: drawnLeaf,
     errors,
+    tab,
   });
 }
 
@@ -141,6 +142,10 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     case 'busy':
       setBusy(message.busy);
+      break;
+    case 'showTab':
+      tab = message.tab;
+      draw();
       break;
     default:
       assertNever(message);

@@ -76,6 +76,11 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
     timeLimitMs: () => engineSettings().timeLimitMs,
     log,
+    // The Gradient check tab of a panel on the same note shows the same check.
+    onChecked: (uri) => {
+      const panel = ExplanationPanel.instance;
+      if (panel?.source.uri?.toString() === uri.toString()) panel.showGradientCheck();
+    },
   });
 
   context.subscriptions.push(

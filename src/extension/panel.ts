@@ -27,6 +27,7 @@ import type { EngineClient } from './engine-client';
 import { makeNonce, webviewHtml } from './html';
 import { ReadyGate } from './ready-gate';
 import { explanationViewType } from './ids';
+import { checkSettings, insightsAffected } from './insight-settings';
 import { affects, engineSettings, viewSettings } from './settings';
 import { type DocumentSnapshot, moveTarget, resolveTarget } from './target';
 
@@ -115,8 +116,10 @@ export class ExplanationPanel implements vscode.Disposable {
   /** Sends only to a ready webview, and again whenever it reloads (ready-gate.ts). */
   private readonly gate = new ReadyGate<HostMessage>(
     (message) => this.deliver(message),
-    // The explanation and the error replace each other: only the newest result matters.
-    (message) => (message.type === 'busy' ? 'busy' : 'result'),
+    // The explanation and the error replace each other: only the newest result matters. Busy
+    // and tab requests have slots of their own.
+    (message) =>
+      message.type === 'explanation' || message.type === 'error' ? 'result' : message.type,
   );
   private disposed = false;
   private requestId = 0;
@@ -148,7 +151,7 @@ export class ExplanationPanel implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         // The matrix limits shape what the worker sends (large tensors are windowed for them),
         // so a change to any of the settings means explaining again.
-        if (affects(e)) void this.explainNow();
+        if (affects(e) || insightsAffected(e).check) void this.explainNow();
       }),
     );
   }
@@ -156,6 +159,16 @@ export class ExplanationPanel implements vscode.Disposable {
   /** The explained document and target, for tests and the command's refresh. */
   get source(): { uri: vscode.Uri | undefined; target: ExplainTarget; leaf: string | null } {
     return { uri: this.uri, target: this.target, leaf: this.leaf };
+  }
+
+  /**
+   * After Check Gradients on the panel's note: explain it again (with the check's settings) and
+   * show the Gradient check tab.
+   */
+  showGradientCheck(): void {
+    void this.explainNow().then(() => {
+      if (!this.disposed) this.gate.postOnce({ type: 'showTab', tab: 'check' });
+    });
   }
 
   /** Explains `target` of the document at `uri` now. */
@@ -319,8 +332,9 @@ export class ExplanationPanel implements vscode.Disposable {
         kind: resolved.kind,
         origin: resolved.origin,
         blockIndex: resolved.blockIndex,
+        // The step and bands of Check Gradients, so the tab and the Problems panel agree.
         gradientCheck: engine.gradientCheck
-          ? { maxElementsPerTensor: engine.gradientCheckElements }
+          ? { maxElementsPerTensor: engine.gradientCheckElements, ...checkSettings().settings }
           : false,
         view: { maxRows: view.maxRows, maxColumns: view.maxColumns },
         // Blocks that explain within this get their check in the same (only) answer.

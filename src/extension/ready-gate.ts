@@ -11,6 +11,8 @@ export class ReadyGate<M> {
   private open = false;
   /** The newest message per slot, in the order they were last updated. */
   private readonly latest = new Map<string, M>();
+  /** Slots whose message is forgotten once sent (postOnce). */
+  private readonly once = new Set<string>();
 
   constructor(
     private readonly send: (message: M) => void,
@@ -24,15 +26,31 @@ export class ReadyGate<M> {
 
   post(message: M): void {
     const slot = this.slotOf(message);
+    this.once.delete(slot);
     this.latest.delete(slot);
     this.latest.set(slot, message);
     if (this.open) this.send(message);
+  }
+
+  /**
+   * Like `post`, but sent once only: at once when the webview is ready, else at its next
+   * `ready` — not again after a reload (a request to switch tabs, say, not a state to restore).
+   */
+  postOnce(message: M): void {
+    if (this.open) {
+      this.send(message);
+      return;
+    }
+    this.post(message);
+    this.once.add(this.slotOf(message));
   }
 
   /** The webview is ready (again): it gets the newest message of every slot. */
   ready(): void {
     this.open = true;
     for (const message of [...this.latest.values()]) this.send(message);
+    for (const slot of this.once) this.latest.delete(slot);
+    this.once.clear();
   }
 
   /** The webview is gone (hidden, or reloading): hold messages until it is ready again. */

@@ -48,13 +48,14 @@ const goodHost: HostMessage[] = [
   { type: 'error', requestId: 4, message: 'no block', line: null, source: null },
   { type: 'error', requestId: 5, message: 'crashed', line: 7, source: source as never },
   { type: 'busy', busy: true },
+  { type: 'showTab', tab: 'check' },
 ];
 
 const goodWebview: WebviewMessage[] = [
   { type: 'ready' },
   { type: 'selectLeaf', leaf: 'X' },
   { type: 'revealLine', line: 31, column: 5 },
-  { type: 'rendered', requestId: 2, what: 'explanation', leaf: 'W1', errors: 0 },
+  { type: 'rendered', requestId: 2, what: 'explanation', leaf: 'W1', errors: 0, tab: 'backward' },
 ];
 
 describe('protocol', () => {
@@ -87,7 +88,8 @@ describe('protocol', () => {
       { type: 'revealLine', line: -1, column: 0 },
       { type: 'revealLine', line: 1.5, column: 0 },
       { type: 'revealLine', line: '3', column: 0 },
-      { type: 'rendered', requestId: 1, what: 'other', leaf: null, errors: 0 },
+      { type: 'rendered', requestId: 1, what: 'other', leaf: null, errors: 0, tab: 'check' },
+      { type: 'rendered', requestId: 1, what: 'error', leaf: null, errors: 0, tab: 'graph' },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m).ok, false, JSON.stringify(m));
     const badHost: unknown[] = [
@@ -98,6 +100,8 @@ describe('protocol', () => {
       { ...goodHost[0], leaf: 3 },
       { type: 'error', requestId: 1, message: 5, line: null, source: null },
       { type: 'busy', busy: 'yes' },
+      { type: 'showTab', tab: 'memory' },
+      { type: 'showTab' },
     ];
     for (const m of badHost) assert.equal(parseHostMessage(m).ok, false, JSON.stringify(m));
   });
@@ -119,6 +123,7 @@ describe('protocol', () => {
       'explanation',
       'error',
       'busy',
+      'showTab',
       'settings',
     ];
     fc.assert(

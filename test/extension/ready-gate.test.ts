@@ -50,4 +50,23 @@ describe('ReadyGate', () => {
     g.ready();
     assert.deepEqual(sent.slice(before), [{ type: 'result', n: 2 }]);
   });
+
+  it('sends a postOnce message once: at once when ready, else at the next ready only', () => {
+    const { g, sent } = gate();
+    g.post({ type: 'result', n: 1 });
+    g.postOnce({ type: 'busy', n: 2 });
+    g.ready();
+    assert.deepEqual(sent, [
+      { type: 'result', n: 1 },
+      { type: 'busy', n: 2 },
+    ]);
+    g.close();
+    g.ready();
+    assert.deepEqual(sent.slice(2), [{ type: 'result', n: 1 }], 'not again after a reload');
+    g.postOnce({ type: 'busy', n: 3 });
+    assert.deepEqual(sent.at(-1), { type: 'busy', n: 3 }, 'sent at once while ready');
+    g.close();
+    g.ready();
+    assert.deepEqual(sent.at(-1), { type: 'result', n: 1 });
+  });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { BackpropNotesApi } from '../../../src/extension/extension';
 import type { CheckGradientsResult } from '../../../src/extension/check-gradients';
-import { commandIds, extensionId } from '../../../src/extension/ids';
+import { commandIds, explanationViewType, extensionId } from '../../../src/extension/ids';
 import { after, before, describe, it, waitFor } from './runner';
 
 const SAMPLE = 'two-layer-network.md';
@@ -234,8 +234,9 @@ describe('Backprop Notes in the editor: live insights and Check Gradients', () =
     );
   });
 
-  it('commands leave the note byte for byte as it was, and unsaved changes none', async () => {
+  it('commands leave the note byte for byte as it was, make no edit, and save nothing', async () => {
     const before = document.getText();
+    const version = document.version;
     for (const command of [
       commandIds.explainBackprop,
       commandIds.checkGradients,
@@ -245,9 +246,37 @@ describe('Backprop Notes in the editor: live insights and Check Gradients', () =
       await vscode.commands.executeCommand(command);
       assert.equal(document.getText(), before, `${command} changed the note`);
     }
-    assert.equal(document.isDirty, false);
+    assert.equal(document.version, version, 'no command made an edit (not even a reverted one)');
     const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(document.uri));
     assert.equal(onDisk, original);
+  });
+
+  it('with the panel open on the note, Check Gradients shows its Gradient check tab', async () => {
+    // A new panel (the earlier commands' one already shows the check): it opens on Backward.
+    const panels = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter(
+          (t) =>
+            t.input instanceof vscode.TabInputWebview &&
+            t.input.viewType.endsWith(explanationViewType),
+        );
+    await vscode.window.tabGroups.close(panels());
+    await waitFor(() => api.panelSource() === null, 'the panel to close');
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    const since = api.renderCount();
+    await vscode.commands.executeCommand(commandIds.explainBackprop);
+    const first = await api.waitForRender(() => true, { since, timeoutMs: 30_000 });
+    assert.ok(api.panelSource()?.uri?.endsWith(SAMPLE));
+    assert.notEqual(first.tab, 'check', 'the panel opens on another tab');
+    const before = api.renderCount();
+    await vscode.commands.executeCommand(commandIds.checkGradients);
+    const shown = await api.waitForRender((m) => m.tab === 'check', {
+      since: before,
+      timeoutMs: 30_000,
+    });
+    assert.equal(shown.what, 'explanation');
+    assert.equal(shown.errors, 0);
   });
 
   it('the preview toggle turns previews off and on', async () => {
