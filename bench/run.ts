@@ -3,8 +3,10 @@
  * backend with SIMD on one thread) on issue 5's cases, interleaved in one process over several
  * rounds, reporting per-round medians, min–max, ratios and whether each goal is met.
  *
- * Usage: npm run bench -- [--json] [--rounds N] [--target-ms T] [--only name,name]
+ * Usage: npm run -s bench -- [--json] [--markdown FILE] [--rounds N] [--target-ms T] [--only a,b]
  *   --json        print { machine, cases: [{ name, ours_ms, tfjs_cpu_ms, tfjs_wasm_ms, … }] }
+ *                 (npm's -s keeps its own banner out of the JSON)
+ *   --markdown F  also write the results as Markdown to F (bench/RESULTS.md is made this way)
  *   --rounds N    timed rounds (default 5) after one warm-up round
  *   --target-ms T each timing repeats a case until about T ms have passed (default 150)
  *   --only a,b    cases whose name contains one of the words (train, matmul, gradcheck, large …)
@@ -16,6 +18,7 @@
  * loaded from node_modules, single-threaded like our engine.
  */
 import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { gemmBackend } from '../src/engine/kernels/gemm';
 import { MATMUL_SIZES, MLPS, type MlpCase, mlpData, parameterCount, rng } from './cases';
@@ -61,7 +64,13 @@ function parseArgs(argv: readonly string[]) {
   if (!(targetMs > 0))
     throw new Error(`--target-ms takes a positive number, got ${get('--target-ms')}`);
   const only = get('--only')?.split(',').filter(Boolean) ?? null;
-  return { json: argv.includes('--json'), rounds, targetMs, only };
+  return {
+    json: argv.includes('--json'),
+    markdown: get('--markdown') ?? null,
+    rounds,
+    targetMs,
+    only,
+  };
 }
 
 function median(xs: readonly number[]): number {
@@ -247,20 +256,79 @@ async function main(): Promise<void> {
     return row;
   });
 
+  const report = {
+    date: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { ...before, load_before: before.load, load_after: after.load },
+    kernels: { ours: gemmBackend(), tfjs_wasm: wasmFeatures() },
+    rounds: args.rounds,
+    cases: rows,
+  };
+  if (args.markdown) writeFileSync(args.markdown, markdown(report));
   if (args.json) {
-    const report = {
-      date: new Date().toISOString(),
-      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: { ...before, load_before: before.load, load_after: after.load },
-      kernels: { ours: gemmBackend(), tfjs_wasm: wasmFeatures() },
-      rounds: args.rounds,
-      cases: rows,
-    };
     console.log(JSON.stringify(report, null, 2));
     return;
   }
   console.log(`\n${table(rows)}`);
   console.log(`\nload after: ${after.load.join(' ')}`);
+}
+
+/** The results as RESULTS.md shows them: when, where, how, the table, and the gradient check. */
+function markdown(report: {
+  date: string;
+  command: string;
+  machine: ReturnType<typeof machine> & { load_before: number[]; load_after: number[] };
+  kernels: unknown;
+  rounds: number;
+  cases: Record<string, unknown>[];
+}): string {
+  const m = report.machine;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `- date: ${report.date}`,
+    `- machine: \`nproc\` = ${m.nproc}, ${m.cpu}; Node ${m.node}`,
+    `- load average (1, 5, 15 min): ${m.load_before.join(', ')} before, ${m.load_after.join(', ')} after`,
+    `- command: \`${report.command}\``,
+    `- kernels: ${JSON.stringify(report.kernels)}`,
+    `- ${report.rounds} timed rounds after a warm-up round; each cell is the median over rounds of ` +
+      'the wall-clock time per repetition, with the min–max over rounds; ours in float64, tfjs in float32.',
+    '',
+    table(report.cases),
+    '',
+  ];
+  const check = report.cases.find((c) => c.kind === 'gradcheck')?.detail as
+    ReturnType<typeof describeGradcheck> | undefined;
+  if (check) {
+    lines.push(
+      '## What the gradient check checked',
+      '',
+      `Mode ${check.mode}: grade ${check.grade}, ${check.passed ? 'passed' : 'failed'}. Per tensor, ` +
+        'the sampled elements (seeded, so the same every run) and a directional check along a ' +
+        'random ±1/√n direction over all of its elements; then one direction over all tensors at once.',
+      '',
+      '| tensor | shape | elements | checked | worst element rel. error | direction: seed, rel. error, grade | grade |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const t of check.tensors) {
+      const d = t.directional;
+      lines.push(
+        `| ${t.name} | ${t.shape} | ${t.total} | ${t.checked_elements} | ${t.worst_element_error ?? '—'} | ` +
+          `${d ? `${d.seed}, ${d.relative_error}, ${d.grade}` : '—'} | ${t.grade} |`,
+      );
+    }
+    const all = check.directional_all;
+    if (all) {
+      lines.push(
+        '',
+        `All ${all.elements} parameters at once: seed ${all.seed}, relative error ${all.relative_error}, ${all.grade}.`,
+      );
+    }
+    lines.push('', 'Sampled positions:', '');
+    for (const t of check.tensors) lines.push(`- ${t.name}: ${t.positions}`);
+    lines.push('');
+  }
+  return lines.join('\n');
 }
 
 const fmt = (x: unknown): string => {
