@@ -335,4 +335,36 @@ describe('Backprop Notes in the editor: live insights and Check Gradients', () =
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
   });
+
+  it('an edit to the weights changes the preview; edit → answer in the extension host, timed', async () => {
+    const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    const line = lineOf(document, 'param  W2 = randn(3, 2, seed=');
+    const digit = document.lineAt(line).text.indexOf('seed=') + 'seed='.length;
+    const preview = async () =>
+      ((await api.liveInsights(document.uri))?.blocks ?? []).flatMap((b) => b.previews)[0]?.text;
+    const seen = new Set([await preview()]);
+    const times: number[] = [];
+    for (const seed of [3, 4, 5, 6, 7, 8, 9, 2]) {
+      // A pause longer than live.delayMs (150 ms): each edit is the first after a pause, as
+      // when a user changes a number and looks.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = performance.now();
+      await shown.edit((e) => e.replace(new vscode.Range(line, digit, line, digit + 1), `${seed}`));
+      const text = await preview();
+      times.push(performance.now() - started);
+      assert.ok(text?.startsWith('⟶ ['), `a preview for seed=${seed}`);
+      seen.add(text);
+    }
+    assert.equal(
+      seen.size,
+      8,
+      'seeds 3…9 each give other probabilities (seed 2 is the first again)',
+    );
+    assert.equal(document.getText(), original, 'back to seed=2');
+    const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    console.log(
+      `sample: edit → live answer in the extension host: median ${median(times).toFixed(1)} ms ` +
+        `(scheduler: ${median(api.liveLatencies().slice(-8)).toFixed(1)} ms) over ${times.length} edits`,
+    );
+  });
 });
