@@ -23,11 +23,22 @@ import {
   parseHostMessage,
   parsePanelState,
 } from '../src/protocol';
+import { l10n, parseBundle } from '../src/l10n';
 import { h } from './dom';
 import { type ViewContext, chosenGradient, explanationView, failureView, leafKey } from './views';
 
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
+// The display language's translations, put in the page by the host (html.ts).
+l10n.useBundle(readBundle(document.body.dataset.l10n));
+
+function readBundle(json: string | undefined): ReturnType<typeof parseBundle> {
+  try {
+    return parseBundle(json ? JSON.parse(json) : {});
+  } catch {
+    return {}; // English rather than a broken panel
+  }
+}
 
 const restored = parsePanelState(vscode.getState());
 let tab: TabId = restored?.tab ?? 'backward';
@@ -94,7 +105,10 @@ function draw(): void {
       h(
         'div',
         { class: 'error' },
-        `The panel could not draw this explanation (${error instanceof Error ? error.message : String(error)}). This is a bug in Backprop Notes; the command “Backprop Notes: Show Log” has details.`,
+        l10n.t(
+          'The panel could not draw this explanation ({0}). This is a bug in Backprop Notes; the command “Backprop Notes: Show Log” has details.',
+          error instanceof Error ? error.message : String(error),
+        ),
       ),
     );
     console.error(error);

@@ -24,6 +24,7 @@ import type {
   ViewSettings,
 } from '../src/protocol';
 import { bmatrix, compactNumber, shapeOf } from '../src/render/format';
+import { l10n } from '../src/l10n';
 import { type Child, h } from './dom';
 import { finite, math, matrix, shapeText } from './math';
 
@@ -51,11 +52,12 @@ export function chosenGradient(e: Explanation, leaf: string | null): GradientExp
   );
 }
 
-const tabTitles: Record<TabId, string> = {
-  forward: 'Forward',
-  backward: 'Backward',
-  check: 'Gradient check',
-};
+/** Tab titles in the display language (asked at draw time: the bundle arrives with the page). */
+const tabTitles = (): Record<TabId, string> => ({
+  forward: l10n.t('Forward'),
+  backward: l10n.t('Backward'),
+  check: l10n.t('Gradient check'),
+});
 
 export function explanationView(
   message: ExplanationMessage,
@@ -84,7 +86,7 @@ export function explanationView(
       h(
         'vscode-tab-header',
         { slot: 'header', 'data-tab': id },
-        tabTitles[id],
+        tabTitles()[id],
         id === 'check' && e.gradientCheck ? [' ', gradeBadge(e.gradientCheck.grade)] : null,
       ),
       h('vscode-tab-panel', { 'data-tab': id }, panels[id]),
@@ -128,17 +130,25 @@ export function failureView(message: ErrorMessage, ctx: ViewContext): HTMLElemen
 function header(source: SourceInfo, e: Explanation | null, elapsedMs: number | null): HTMLElement {
   const where =
     source.target.kind === 'selection'
-      ? `selection, lines ${source.target.range.start.line + 1}–${source.target.range.end.line + 1}`
+      ? l10n.t(
+          'selection, lines {0}–{1}',
+          source.target.range.start.line + 1,
+          source.target.range.end.line + 1,
+        )
       : source.kind === 'markdown'
-        ? `block ${source.blockIndex + 1} of ${source.blockCount}${e ? `, line ${e.line}` : ''}`
-        : 'whole file';
+        ? e
+          ? l10n.t('block {0} of {1}, line {2}', source.blockIndex + 1, source.blockCount, e.line)
+          : l10n.t('block {0} of {1}', source.blockIndex + 1, source.blockCount)
+        : l10n.t('whole file');
   return h(
     'header',
     { class: 'source' },
     h('span', { class: 'file' }, source.fileName),
     h('span', { class: 'where' }, where),
-    elapsedMs !== null ? h('span', { class: 'elapsed' }, `engine ${formatMs(elapsedMs)}`) : null,
-    h('span', { id: 'busy', class: 'busy', hidden: true }, 'updating…'),
+    elapsedMs !== null
+      ? h('span', { class: 'elapsed' }, l10n.t('engine {0}', formatMs(elapsedMs)))
+      : null,
+    h('span', { id: 'busy', class: 'busy', hidden: true }, l10n.t('updating…')),
   );
 }
 
@@ -152,10 +162,10 @@ function revealButton(line: number, column: number, ctx: ViewContext): HTMLEleme
     {
       class: 'reveal',
       secondary: true,
-      title: `Show line ${line + 1} in the editor`,
+      title: l10n.t('Show line {0} in the editor', line + 1),
       onclick: () => ctx.reveal(line, column),
     },
-    `Go to line ${line + 1}`,
+    l10n.t('Go to line {0}', line + 1),
   );
 }
 
@@ -164,17 +174,27 @@ function errorsView(errors: readonly ExplainedError[], ctx: ViewContext): HTMLEl
   return h(
     'section',
     { id: 'errors', class: 'errors', role: 'alert' },
-    h('h2', {}, errors.length === 1 ? 'Error in the spec' : `${errors.length} errors in the spec`),
+    h(
+      'h2',
+      {},
+      errors.length === 1
+        ? l10n.t('Error in the spec')
+        : l10n.t('{0} errors in the spec', errors.length),
+    ),
     errors.map((err) =>
       h(
         'div',
         { class: 'error', 'data-line': err.line, 'data-column': err.column, 'data-code': err.code },
-        h('span', { class: 'where' }, `Line ${err.line}, column ${err.column}`),
+        h('span', { class: 'where' }, l10n.t('Line {0}, column {1}', err.line, err.column)),
         h('span', { class: 'message' }, err.message),
         revealButton(err.range.start.line, err.range.start.column, ctx),
       ),
     ),
-    h('p', { class: 'note' }, 'Everything before the first error is still explained below.'),
+    h(
+      'p',
+      { class: 'note' },
+      l10n.t('Everything before the first error is still explained below.'),
+    ),
   );
 }
 
@@ -188,7 +208,9 @@ function empty(text: string): HTMLElement {
 function forwardView(e: Explanation, ctx: ViewContext): HTMLElement {
   const named = e.nodes.filter((n) => n.name !== null);
   if (named.length === 0) {
-    return empty('Nothing evaluated yet: fix the error above and the forward pass appears here.');
+    return empty(
+      l10n.t('Nothing evaluated yet: fix the error above and the forward pass appears here.'),
+    );
   }
   const root = e.root;
   return h(
@@ -198,11 +220,18 @@ function forwardView(e: Explanation, ctx: ViewContext): HTMLElement {
       ? h(
           'p',
           { class: 'root' },
-          'Backward starts at ',
+          l10n.t('Backward starts at '),
           math(e.nodes[root.node].label),
           root.seed === 'scalar'
-            ? ` (${root.role ?? 'the last statement'}), seeded with ∂${root.name}/∂${root.name} = 1.`
-            : ` (${root.role ?? 'the last statement'}, not a scalar): seeded with ones, so each gradient is that of the sum of its elements.`,
+            ? l10n.t(
+                ' ({0}), seeded with ∂{1}/∂{1} = 1.',
+                root.role ?? l10n.t('the last statement'),
+                root.name,
+              )
+            : l10n.t(
+                ' ({0}, not a scalar): seeded with ones, so each gradient is that of the sum of its elements.',
+                root.role ?? l10n.t('the last statement'),
+              ),
         )
       : null,
     h(
@@ -217,7 +246,9 @@ function forwardView(e: Explanation, ctx: ViewContext): HTMLElement {
           h(
             'tr',
             {},
-            ['Tensor', 'Formula', 'Shape', 'Value'].map((t) => h('th', {}, t)),
+            [l10n.t('Tensor'), l10n.t('Formula'), l10n.t('Shape'), l10n.t('Value')].map((t) =>
+              h('th', {}, t),
+            ),
           ),
         ),
         h(
@@ -244,13 +275,13 @@ function forwardView(e: Explanation, ctx: ViewContext): HTMLElement {
                         {
                           class: 'line',
                           href: '#',
-                          title: `Show line ${n.line} in the editor`,
+                          title: l10n.t('Show line {0} in the editor', n.line),
                           onclick: (event: Event) => {
                             event.preventDefault();
                             ctx.reveal(n.range!.start.line, n.range!.start.column);
                           },
                         },
-                        `line ${n.line}`,
+                        l10n.t('line {0}', n.line),
                       )
                     : null,
                 ),
@@ -282,8 +313,10 @@ function backwardView(
   if (!g) {
     return empty(
       e.root
-        ? 'Nothing here gets a gradient. Mark the tensors to differentiate with param or input (e.g. “param W1 = randn(2, 3)”).'
-        : 'Nothing evaluated, so there is no backward pass yet: fix the error above.',
+        ? l10n.t(
+            'Nothing here gets a gradient. Mark the tensors to differentiate with param or input (e.g. “param W1 = randn(2, 3)”).',
+          )
+        : l10n.t('Nothing evaluated, so there is no backward pass yet: fix the error above.'),
     );
   }
   const key = leafKey(g);
@@ -291,7 +324,7 @@ function backwardView(
     'vscode-single-select',
     {
       id: 'leaf',
-      'aria-label': 'Tensor to differentiate with respect to',
+      'aria-label': l10n.t('Tensor to differentiate with respect to'),
       onchange: (event: Event) => {
         const value = (event.target as HTMLElement & { value: string }).value;
         if (value) ctx.pickLeaf(value);
@@ -312,7 +345,7 @@ function backwardView(
     h(
       'div',
       { class: 'picker' },
-      h('label', { for: 'leaf' }, 'Gradient with respect to'),
+      h('label', { for: 'leaf' }, l10n.t('Gradient with respect to')),
       picker,
       h('span', { class: 'shape' }, shapeText(g.shape)),
     ),
@@ -334,14 +367,16 @@ function chainView(e: Explanation, g: GradientExplanation): HTMLElement {
   return h(
     'section',
     { class: 'chain', 'data-leaf': leafKey(g), 'data-path-count': g.pathCount },
-    h('h2', {}, 'Chain rule'),
+    h('h2', {}, l10n.t('Chain rule')),
     h(
       'p',
       { class: 'note' },
-      'Under each factor: the shape of its full Jacobian (J), and the shape of the vector–Jacobian product backprop actually computes (VJP).',
+      l10n.t(
+        'Under each factor: the shape of its full Jacobian (J), and the shape of the vector–Jacobian product backprop actually computes (VJP).',
+      ),
     ),
     paths.length === 0
-      ? empty('This tensor is where backward starts: its gradient is 1.')
+      ? empty(l10n.t('This tensor is where backward starts: its gradient is 1.'))
       : h(
           'div',
           { class: 'equation' },
@@ -362,13 +397,17 @@ function chainView(e: Explanation, g: GradientExplanation): HTMLElement {
         ),
     localsView(paths.flatMap((p) => p.factors)),
     g.truncated
-      ? h('p', { class: 'note' }, `Showing ${g.paths.length} of ${g.pathCount} paths.`)
+      ? h('p', { class: 'note' }, l10n.t('Showing {0} of {1} paths.', g.paths.length, g.pathCount))
       : null,
     g.pathCount > 1 && g.pathSumError !== null
       ? h(
           'p',
           { class: 'note' },
-          `${g.pathCount} paths lead here (the multivariate chain rule adds them); their sum matches backprop to ${compactNumber(g.pathSumError, 2)}.`,
+          l10n.t(
+            '{0} paths lead here (the multivariate chain rule adds them); their sum matches backprop to {1}.',
+            g.pathCount,
+            compactNumber(g.pathSumError, 2),
+          ),
         )
       : null,
   );
@@ -387,7 +426,7 @@ function localsView(factors: readonly ChainFactor[]): HTMLElement | null {
   return h(
     'details',
     { class: 'locals', open: true },
-    h('summary', {}, 'Local derivatives'),
+    h('summary', {}, l10n.t('Local derivatives')),
     h(
       'table',
       {},
@@ -418,8 +457,8 @@ function localsView(factors: readonly ChainFactor[]): HTMLElement | null {
 function identityNote(f: ChainFactor): string {
   const ofShape = f.jacobianShape.slice(0, f.jacobianShape.length - f.vjpShape.length);
   return ofShape.join(',') === f.vjpShape.join(',')
-    ? ' (the gradient passes through unchanged)'
-    : ' (the gradient passes through, summed over the broadcast axes)';
+    ? l10n.t(' (the gradient passes through unchanged)')
+    : l10n.t(' (the gradient passes through, summed over the broadcast axes)');
 }
 
 function factorView(e: Explanation, f: ChainFactor): HTMLElement {
@@ -435,8 +474,11 @@ function factorView(e: Explanation, f: ChainFactor): HTMLElement {
     h('div', { class: 'factor-math' }, math(`\\displaystyle ${f.latex}`)),
     h(
       'div',
-      { class: 'shape jacobian', title: `The full Jacobian has ${f.jacobianSize} entries` },
-      h('abbr', { title: 'full Jacobian' }, 'J'),
+      {
+        class: 'shape jacobian',
+        title: l10n.t('The full Jacobian has {0} entries', f.jacobianSize),
+      },
+      h('abbr', { title: l10n.t('full Jacobian') }, 'J'),
       ' ',
       shapeText(f.jacobianShape),
     ),
@@ -444,9 +486,9 @@ function factorView(e: Explanation, f: ChainFactor): HTMLElement {
       'div',
       {
         class: 'shape vjp',
-        title: 'What backprop computes instead: a tensor shaped like the input',
+        title: l10n.t('What backprop computes instead: a tensor shaped like the input'),
       },
-      h('abbr', { title: 'vector–Jacobian product' }, 'VJP'),
+      h('abbr', { title: l10n.t('vector–Jacobian product') }, 'VJP'),
       ' ',
       shapeText(f.vjpShape),
     ),
@@ -465,7 +507,7 @@ function stepsView(e: Explanation, steps: readonly BackpropStep[], ctx: ViewCont
   return h(
     'section',
     { class: 'steps' },
-    h('h2', {}, 'Backprop, step by step'),
+    h('h2', {}, l10n.t('Backprop, step by step')),
     h(
       'ol',
       {},
@@ -475,7 +517,7 @@ function stepsView(e: Explanation, steps: readonly BackpropStep[], ctx: ViewCont
           { class: 'step', 'data-node': nodeName(e, s.node), 'data-kind': s.kind },
           h('div', { class: 'rule' }, math(s.latex)),
           s.simplified
-            ? h('div', { class: 'simplified' }, 'which simplifies to ', math(s.simplified))
+            ? h('div', { class: 'simplified' }, l10n.t('which simplifies to '), math(s.simplified))
             : null,
           s.terms.length > 1
             ? h(
@@ -485,7 +527,7 @@ function stepsView(e: Explanation, steps: readonly BackpropStep[], ctx: ViewCont
                   h(
                     'li',
                     {},
-                    'from ',
+                    l10n.t('from '),
                     math(e.nodes[t.from]?.label ?? '?'),
                     ': ',
                     math(`${t.rule} = ${bm(t.value, ctx.settings)}`),
@@ -515,28 +557,35 @@ function softmaxCrossEntropyView(
   return h(
     'section',
     { class: 'softmax-ce', 'data-agrees': String(sc.agrees) },
-    h('h2', {}, sc.fused ? 'Fused softmax + cross-entropy' : 'Softmax + cross-entropy'),
+    h(
+      'h2',
+      {},
+      sc.fused ? l10n.t('Fused softmax + cross-entropy') : l10n.t('Softmax + cross-entropy'),
+    ),
     math(sc.latex, true),
     h(
       'p',
       {},
-      'with ',
+      l10n.t('with '),
       sc.probabilitiesValue !== null
         ? math(`P = ${bm(sc.probabilitiesValue, ctx.settings)}`)
         : null,
-      ', the labels one-hot ',
+      l10n.t(', the labels one-hot '),
       math(`Y = ${bm(sc.oneHot, ctx.settings)}`),
-      ' and ',
+      l10n.t(' and '),
       math(`N = ${sc.batch}`),
-      ' rows:',
+      l10n.t(' rows:'),
     ),
     math(`\\frac{1}{N}(P - Y) = ${bm(sc.value, ctx.settings)}`, true),
     h(
       'p',
       { class: sc.agrees ? 'agrees' : 'differs' },
       sc.agrees
-        ? 'Backprop sends exactly this to the logits.'
-        : `Backprop sent something else to the logits (largest difference ${compactNumber(sc.maxAbsDifference, 3)}).`,
+        ? l10n.t('Backprop sends exactly this to the logits.')
+        : l10n.t(
+            'Backprop sent something else to the logits (largest difference {0}).',
+            compactNumber(sc.maxAbsDifference, 3),
+          ),
     ),
   );
 }
@@ -553,9 +602,9 @@ function gradientView(g: GradientExplanation, key: string, ctx: ViewContext): HT
       // False when the tensor was too large to send whole (only the drawn window is here).
       'data-complete': String(shapeOf(g.grad).join(',') === g.shape.join(',')),
     },
-    h('h2', {}, 'Gradient'),
+    h('h2', {}, l10n.t('Gradient')),
     math(`${g.derivative} = ${bm(g.grad, ctx.settings)}`, true),
-    h('p', { class: 'shape' }, `shape ${shapeText(g.shape)}`),
+    h('p', { class: 'shape' }, l10n.t('shape {0}', shapeText(g.shape))),
   );
 }
 
@@ -564,7 +613,7 @@ function notationView(e: Explanation): HTMLElement | null {
   return h(
     'details',
     { class: 'notation' },
-    h('summary', {}, 'Notation'),
+    h('summary', {}, l10n.t('Notation')),
     h(
       'dl',
       {},
@@ -576,19 +625,29 @@ function notationView(e: Explanation): HTMLElement | null {
 // ---------------------------------------------------------------------------------------------
 // Gradient check
 
-const gradeText: Record<string, string> = {
-  good: 'good',
-  ok: 'ok',
-  doubtful: 'doubtful',
-  wrong: 'wrong',
-  kink: 'kink',
-};
+/** A grade as shown (`data-grade` keeps the English name for scripts). */
+function gradeText(grade: string): string {
+  switch (grade) {
+    case 'good':
+      return l10n.t('good');
+    case 'ok':
+      return l10n.t('ok');
+    case 'doubtful':
+      return l10n.t('doubtful');
+    case 'wrong':
+      return l10n.t('wrong');
+    case 'kink':
+      return l10n.t('kink');
+    default:
+      return grade;
+  }
+}
 
 function gradeBadge(grade: string): HTMLElement {
   return h(
     'vscode-badge',
     { class: `grade grade-${grade}`, 'data-grade': grade },
-    gradeText[grade] ?? grade,
+    gradeText(grade),
   );
 }
 
@@ -597,8 +656,10 @@ function checkView(e: Explanation, ctx: ViewContext): HTMLElement {
   if (!report) {
     return empty(
       e.root
-        ? 'The gradient check did not run: it is turned off (setting backpropNotes.explain.gradientCheck).'
-        : 'Nothing evaluated, so there is nothing to check yet: fix the error above.',
+        ? l10n.t(
+            'The gradient check did not run: it is turned off (setting backpropNotes.explain.gradientCheck).',
+          )
+        : l10n.t('Nothing evaluated, so there is nothing to check yet: fix the error above.'),
     );
   }
   const bands = report.bands;
@@ -611,13 +672,19 @@ function checkView(e: Explanation, ctx: ViewContext): HTMLElement {
       gradeBadge(report.grade),
       ' ',
       report.passed
-        ? 'Every analytic gradient matches central finite differences.'
-        : 'Some gradients disagree with central finite differences.',
+        ? l10n.t('Every analytic gradient matches central finite differences.')
+        : l10n.t('Some gradients disagree with central finite differences.'),
     ),
     h(
       'p',
       { class: 'note' },
-      `Relative error |a − n| / max(|a|, |n|) with step h = ${compactNumber(report.h, 2)}: good ≤ ${compactNumber(bands.good, 1)}, ok ≤ ${compactNumber(bands.ok, 1)}, doubtful ≤ ${compactNumber(bands.doubtful, 1)}, else wrong; a kink is an element where relu (or another corner) switches piece within h.`,
+      l10n.t(
+        'Relative error |a − n| / max(|a|, |n|) with step h = {0}: good ≤ {1}, ok ≤ {2}, doubtful ≤ {3}, else wrong; a kink is an element where relu (or another corner) switches piece within h.',
+        compactNumber(report.h, 2),
+        compactNumber(bands.good, 1),
+        compactNumber(bands.ok, 1),
+        compactNumber(bands.doubtful, 1),
+      ),
     ),
     h(
       'div',
@@ -631,13 +698,17 @@ function checkView(e: Explanation, ctx: ViewContext): HTMLElement {
           h(
             'tr',
             {},
-            h('th', {}, 'Tensor'),
-            h('th', {}, 'Grade'),
-            h('th', { class: 'number', title: 'of the worst element' }, 'Rel. error'),
-            h('th', { class: 'number' }, 'Analytic'),
-            h('th', { class: 'number' }, 'Numeric'),
-            h('th', {}, 'At'),
-            h('th', { class: 'number' }, 'Kinks'),
+            h('th', {}, l10n.t('Tensor')),
+            h('th', {}, l10n.t('Grade')),
+            h(
+              'th',
+              { class: 'number', title: l10n.t('of the worst element') },
+              l10n.t('Rel. error'),
+            ),
+            h('th', { class: 'number' }, l10n.t('Analytic')),
+            h('th', { class: 'number' }, l10n.t('Numeric')),
+            h('th', {}, l10n.t('At')),
+            h('th', { class: 'number' }, l10n.t('Kinks')),
           ),
         ),
         h(
@@ -665,7 +736,9 @@ function checkRow(t: TensorCheck, ctx: ViewContext): HTMLElement {
         { class: 'meta' },
         shapeText(t.shape),
         ', ',
-        t.sampled ? `${t.elements.length} of ${t.total} checked` : `${t.total} checked`,
+        t.sampled
+          ? l10n.t('{0} of {1} checked', t.elements.length, t.total)
+          : l10n.t('{0} checked', t.total),
       ),
     ),
     h('td', {}, gradeBadge(t.grade)),

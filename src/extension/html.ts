@@ -16,6 +16,8 @@
  * - `img-src ${cspSource} data:`: KaTeX draws some delimiters as inline SVG data.
  */
 
+import { type L10nBundle, l10n } from '../l10n';
+
 export interface WebviewPage {
   /** `webview.cspSource`: the origin the webview loads the extension's own files from. */
   readonly cspSource: string;
@@ -29,6 +31,12 @@ export interface WebviewPage {
   readonly katexStyleUri: string;
   /** The `lang` of the page (VS Code's display language, e.g. `en`, `ko`). */
   readonly language: string;
+  /**
+   * The display language's translations (`vscode.l10n.bundle`; omitted or `{}` for English): the
+   * webview draws every label through them (src/l10n.ts). In the page as a data attribute, which
+   * is data, not script, so the CSP is unchanged.
+   */
+  readonly l10n?: L10nBundle;
 }
 
 /** The Content-Security-Policy the page declares. */
@@ -78,8 +86,8 @@ export function webviewHtml(page: WebviewPage): string {
 <link rel="stylesheet" href="${e(page.styleUri)}">
 <title>Backprop Notes</title>
 </head>
-<body>
-<main id="app" aria-live="polite"><p class="placeholder">Explaining…</p></main>
+<body data-l10n="${e(JSON.stringify(page.l10n ?? {}))}">
+<main id="app" aria-live="polite"><p class="placeholder">${e(l10n.t('Explaining…'))}</p></main>
 <script nonce="${page.nonce}" src="${e(page.scriptUri)}"></script>
 </body>
 </html>
