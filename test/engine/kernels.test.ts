@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import {
   KC,
   MC,
-  PACKED_MIN_WORK,
   WASM_MIN_WORK,
   gemm,
   gemmBackend,
@@ -209,9 +208,38 @@ for (const backend of ['wasm', 'js'] as const) {
       setGemmBackend('auto');
     }
     // The property draws both sides of each threshold.
-    assert.ok(48 * 48 * 48 > PACKED_MIN_WORK && 4 * 4 * 4 < WASM_MIN_WORK);
+    assert.ok(48 * 48 * 48 > WASM_MIN_WORK && 4 * 4 * 4 < WASM_MIN_WORK);
   });
 }
+
+test('gemm gives bitwise the same C with either backend, at every size (host-independent numbers)', () => {
+  try {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        fc.integer(),
+        (transA, transB, m, n, k, accumulate, seed) => {
+          const t = makeCase(transA, transB, m, n, k, seed);
+          const via = (backend: 'wasm' | 'js') => {
+            setGemmBackend(backend);
+            return run(t, (c) =>
+              gemm(transA, transB, m, n, k, t.a, t.aOff, t.b, t.bOff, c, t.cOff, accumulate),
+            );
+          };
+          assertBitwiseEqual(via('wasm'), via('js'), `${m}×${k}·${k}×${n}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  } finally {
+    setGemmBackend('auto');
+  }
+});
 
 test('gemm with accumulate = false overwrites C, and touches nothing outside it', () => {
   for (const [m, n, k] of [

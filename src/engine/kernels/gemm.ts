@@ -6,14 +6,14 @@
  * Boundaries:
  * - Operands are row-major Float64Arrays read from an offset; a transposed operand is one stored
  *   as its transpose (A as k×m, B as n×k), so gradients (G Bᵀ, Aᵀ G) never copy a transpose.
- * - Tiny products (under `WASM_MIN_WORK` multiply-adds; or, without WebAssembly, under
- *   `PACKED_MIN_WORK` or with a side under 4) run plain loops whose innermost loop is contiguous:
- *   packing would cost more than it saves.
+ * - Tiny products (under `WASM_MIN_WORK` multiply-adds) run plain loops whose innermost loop is
+ *   contiguous: packing would cost more than it saves.
  * - Larger products are packed, GotoBLAS-style, into panels of 4 rows of A and 4 columns of B
  *   (which is where transposes disappear) in blocks of `KC` steps of k, and multiplied 4×4 tile
  *   by 4×4 tile by the WebAssembly SIMD kernel (gemm.wat), or, where WebAssembly or its SIMD is
  *   missing, by a plain-JS kernel with the same packing, blocking and order of additions — so
- *   the two give bitwise the same C, and the engine's numbers do not depend on the host.
+ *   the two give bitwise the same C, and the engine's numbers do not depend on the host (the
+ *   size rule that picks plain or packed is the same for both).
  * - Float64 throughout; nothing here allocates per call once its scratch has grown.
  */
 import { gemmWasmBase64 } from './gemm-wasm.generated';
@@ -27,10 +27,11 @@ export const KC = 256;
 export const MC = 128;
 /** Columns of B per packed block: KC·NC doubles (4 MiB at most) are packed at a time. */
 export const NC = 2048;
-/** From this many multiply-adds on, the WebAssembly kernel (copies and packing included) wins. */
+/**
+ * From this many multiply-adds on, products are packed: the WebAssembly kernel (copies and
+ * packing included) beats plain loops from about 8×8×8, thin shapes included.
+ */
 export const WASM_MIN_WORK = 256;
-/** Without WebAssembly: below this many multiply-adds (or a side under 4) plain loops win. */
-export const PACKED_MIN_WORK = 8192;
 
 // ---------------------------------------------------------------------------------------------
 // Public entry
@@ -64,7 +65,7 @@ export function gemm(
   }
   if (!accumulate) c.fill(0, cOff, cOff + m * n);
   if (k === 0) return;
-  if ((work < PACKED_MIN_WORK || m < 4 || n < 4) && !(transA && transB)) {
+  if (work < WASM_MIN_WORK && !(transA && transB)) {
     plainGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
   } else {
     jsGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
@@ -291,6 +292,8 @@ const roundUp4 = (x: number): number => (x + 3) & ~3;
 // The plain-JS kernel on packed operands (the fallback; the same blocks and order as gemm.wat)
 
 let jsPackA = new Float64Array(0);
+/** A 4×4 tile cut by the edge of C, added entry by entry. */
+const jsTile = new Float64Array(16);
 let jsPackB = new Float64Array(0);
 
 function jsGemm(
@@ -411,24 +414,23 @@ function jsBlock(
         c[r + 2] += c32;
         c[r + 3] += c33;
       } else {
-        const tile = [
-          c00,
-          c01,
-          c02,
-          c03,
-          c10,
-          c11,
-          c12,
-          c13,
-          c20,
-          c21,
-          c22,
-          c23,
-          c30,
-          c31,
-          c32,
-          c33,
-        ];
+        const tile = jsTile;
+        tile[0] = c00;
+        tile[1] = c01;
+        tile[2] = c02;
+        tile[3] = c03;
+        tile[4] = c10;
+        tile[5] = c11;
+        tile[6] = c12;
+        tile[7] = c13;
+        tile[8] = c20;
+        tile[9] = c21;
+        tile[10] = c22;
+        tile[11] = c23;
+        tile[12] = c30;
+        tile[13] = c31;
+        tile[14] = c32;
+        tile[15] = c33;
         for (let x = 0; x < rows; x++) {
           for (let y = 0; y < cols; y++) c[at + x * ldc + y] += tile[x * 4 + y];
         }
