@@ -6,7 +6,7 @@
  * Side effect: the block's graph is left with the gradients of `graph.backward(root)` (seeded
  * as `RootInfo.seed` says), so hovers reading `node.grad` afterwards see the same numbers.
  */
-import { plain } from './nested';
+import { plain, stats } from './nested';
 import { type GradientCheckOptions, gradientCheck } from '../engine/gradcheck';
 import type { Node } from '../engine/graph';
 import { jacobian } from '../engine/jacobian';
@@ -29,7 +29,7 @@ import type {
 } from './explanation';
 import { adjointLatex, partial, wrapFactor } from './latex';
 import { linearityReport } from './linearity';
-import { memoryReport } from './memory';
+import { batchLeaves, memoryReport } from './memory';
 import { softmaxCrossEntropy } from './softmax-ce';
 import {
   type BlockStructure,
@@ -297,7 +297,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
     steps,
     notation,
     softmaxCrossEntropy: sce,
-    memory: rootNode ? memoryReport(graph, rootNode, labels) : null,
+    memory: rootNode ? memoryReport(graph, rootNode, labels, batchLeaves(block)) : null,
     linearity: linearityReport(graph, labels),
     gradientCheck: check,
     notices,
@@ -350,6 +350,8 @@ function explainNode(s: BlockStructure, n: Node, grad: Tensor | null): Explained
     line: containing ? containing.range.start.line + 1 : null,
     source: stmt ? stmt.source : null,
     comment: stmt ? stmt.comment : null,
+    valueStats: stats(n.value),
+    gradStats: grad ? stats(grad) : null,
   };
 }
 

@@ -169,6 +169,23 @@ export interface ExplainedNode {
   readonly source: string | null;
   /** The statement's `#` comment, if any. */
   readonly comment: string | null;
+  /**
+   * Summary of `value` over all its elements, computed before any trimming for display (so it
+   * holds for the whole tensor when `value` is only a window of it).
+   */
+  readonly valueStats: TensorStats;
+  /** Summary of `grad`, as `valueStats`; null where `grad` is. */
+  readonly gradStats: TensorStats | null;
+}
+
+/** A tensor in five numbers (the graph view's node summaries). NaN propagates into all but `count`. */
+export interface TensorStats {
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  /** The Euclidean (Frobenius) norm √Σx². */
+  readonly norm: number;
 }
 
 /** The chain rule for one tensor: every path from the root to it, summed. */
@@ -356,6 +373,48 @@ export interface MemoryReport {
   /** A forward-and-backward run keeps at least `leafBytes + savedActivationBytes + root`. */
   readonly trainingBytes: number;
   readonly inference: InferenceMemory;
+  /** How these numbers grow with the batch size; null when the block has no batch (no `input`). */
+  readonly batch: BatchScaling | null;
+}
+
+/**
+ * How memory grows with the batch size B. Rules:
+ * - **The batch size N** is the leading dimension of the block's first `input` leaf. Every
+ *   `input` or `target` leaf whose leading dimension is N carries the batch on axis 0.
+ * - **The batch axis is followed through the ops**: elementwise ops and softmax keep it;
+ *   broadcasting aligns trailing axes; `matmul` keeps the rows of its left operand and the
+ *   columns of its right one, and loses an axis it contracts (`Xᵀ δ` does not grow); `transpose`
+ *   moves it; `reshape` keeps the element count (so the bytes still grow); a reduction over it
+ *   (`sum`, `mean`, a loss) removes it. An unknown op grows when an input does and its leading
+ *   dimension is N. Parameters never grow.
+ * - **A tensor that carries the batch has B/N times its bytes** at batch size B; every other
+ *   tensor keeps its bytes. The report's rules (what backward keeps, the forward-only peak) are
+ *   then applied unchanged to the rescaled sizes, so each point is what `memory` would say for
+ *   the same block run on B samples.
+ */
+export interface BatchScaling {
+  /** N, the block's own batch size. */
+  readonly size: number;
+  /** The input/target leaves that carry the batch (node ids). */
+  readonly sources: readonly number[];
+  /** Every node among the root's ancestors whose size grows with the batch (node ids). */
+  readonly scaling: readonly number[];
+  /** `trainingBytes` = fixedBytes + perSampleBytes · B (it is exactly linear in B). */
+  readonly training: { readonly fixedBytes: number; readonly perSampleBytes: number };
+  /** `savedBytes` = fixedBytes + perSampleBytes · B. */
+  readonly saved: { readonly fixedBytes: number; readonly perSampleBytes: number };
+  /** The report at batch sizes 1, 2, 4 … 512 and N, ascending (the peak is not always linear). */
+  readonly points: readonly BatchMemoryPoint[];
+}
+
+export interface BatchMemoryPoint {
+  readonly batch: number;
+  /** What backward keeps (`savedBytes` at this batch size). */
+  readonly savedBytes: number;
+  /** `trainingBytes` at this batch size. */
+  readonly trainingBytes: number;
+  /** The forward-only peak (`inference.peakBytes`) at this batch size. */
+  readonly inferenceBytes: number;
 }
 
 export interface OpMemory {
