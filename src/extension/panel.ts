@@ -10,10 +10,9 @@
  *   dropped. The first run after a command is immediate, runs after edits are debounced.
  * - Every failure ends up in the panel as a message (never a blank panel).
  */
-import { randomBytes } from 'node:crypto';
 import type { Explanation } from '../explain/explanation';
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
 import {
   type ExplainTarget,
   type HostMessage,
@@ -67,7 +66,7 @@ export class ExplanationPanel implements vscode.Disposable {
     } else {
       const webviewPanel = vscode.window.createWebviewPanel(
         explanationViewType,
-        'Backprop',
+        l10n.t('Backprop'),
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
         webviewOptions(deps.extensionUri),
       );
@@ -105,8 +104,9 @@ export class ExplanationPanel implements vscode.Disposable {
     panel.post({
       type: 'error',
       requestId: panel.requestId,
-      message:
+      message: l10n.t(
         'This panel could not be restored after the reload. Open the note and run “Backprop Notes: Explain Backprop” again.',
+      ),
       line: null,
       source: null,
     });
@@ -193,11 +193,13 @@ export class ExplanationPanel implements vscode.Disposable {
       webview.asWebviewUri(vscode.Uri.joinPath(dist, ...path)).toString();
     return webviewHtml({
       cspSource: webview.cspSource,
-      nonce: makeNonce((n) => randomBytes(n)),
+      // Web Crypto: in the Node extension host and the browser's alike (no node:crypto on the web).
+      nonce: makeNonce((n) => crypto.getRandomValues(new Uint8Array(n))),
       scriptUri: uri('webview.js'),
       styleUri: uri('webview.css'),
       katexStyleUri: uri('katex', 'katex.min.css'),
       language: vscode.env.language,
+      l10n: vscode.l10n.bundle,
     });
   }
 
@@ -275,15 +277,20 @@ export class ExplanationPanel implements vscode.Disposable {
       this.post({
         type: 'error',
         requestId,
-        message: `Could not open ${uri.fsPath || uri.toString()} (${error instanceof Error ? error.message : String(error)}). Open the note again and run Explain Backprop.`,
+        message: l10n.t(
+          'Could not open {0} ({1}). Open the note again and run Explain Backprop.',
+          uri.scheme === 'file' ? uri.fsPath : uri.toString(),
+          error instanceof Error ? error.message : String(error),
+        ),
         line: null,
         source: null,
       });
       return;
     }
     if (requestId !== this.requestId || this.disposed) return;
-    const fileName = basename(document.fileName);
-    this.webviewPanel.title = `Backprop: ${fileName}`;
+    // The URI's path, not node:path on fileName: the same on the web, where there is no Node.
+    const fileName = document.uri.path.split('/').pop() || document.fileName;
+    this.webviewPanel.title = l10n.t('Backprop: {0}', fileName);
     const snapshot: DocumentSnapshot = {
       text: document.getText(),
       languageId: document.languageId,
@@ -402,7 +409,11 @@ export class ExplanationPanel implements vscode.Disposable {
       );
     } catch (error) {
       void vscode.window.showWarningMessage(
-        `Could not show line ${line + 1}: ${error instanceof Error ? error.message : String(error)}`,
+        l10n.t(
+          'Could not show line {0}: {1}',
+          line + 1,
+          error instanceof Error ? error.message : String(error),
+        ),
       );
     }
   }
