@@ -9,6 +9,7 @@
  * never cancel it, nor it them.
  */
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
 import type { CheckAnswer, InsightsQueryMessage } from '../editor-insights/requests';
 import type { BlockCheck } from '../editor-insights/types';
 import { diagnosticCollections } from './ids';
@@ -55,7 +56,9 @@ export class CheckGradients implements vscode.Disposable {
     const document = await this.documentFor(uri instanceof vscode.Uri ? uri : undefined);
     if (!document) {
       void vscode.window.showInformationMessage(
-        'Check Gradients works on the open note: open a Markdown note with a ```model block (or a .model file) and run it again.',
+        l10n.t(
+          'Check Gradients works on the open note: open a Markdown note with a ```model block (or a .model file) and run it again.',
+        ),
       );
       return undefined;
     }
@@ -73,7 +76,7 @@ export class CheckGradients implements vscode.Disposable {
       blocks,
     };
     const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Checking gradients' },
+      { location: vscode.ProgressLocation.Window, title: l10n.t('Checking gradients') },
       () => this.deps.engine().run(query),
     );
     if (outcome.status !== 'done') {
@@ -83,7 +86,9 @@ export class CheckGradients implements vscode.Disposable {
     const answer = outcome.answer as CheckAnswer;
     if (document.isClosed || document.version !== version) {
       void vscode.window.showInformationMessage(
-        'The note changed while its gradients were being checked. Run Check Gradients again to check the new numbers.',
+        l10n.t(
+          'The note changed while its gradients were being checked. Run Check Gradients again to check the new numbers.',
+        ),
       );
       return undefined;
     }
@@ -116,19 +121,37 @@ export class CheckGradients implements vscode.Disposable {
     if (checks.length === 0) {
       const notice = result.blocks.find((b) => b.notice)?.notice;
       void vscode.window.showInformationMessage(
-        notice ?? 'There is no model block to check. Write the network in a ```model block.',
+        notice ??
+          l10n.t('There is no model block to check. Write the network in a ```model block.'),
       );
       return;
     }
     const count = (grade: string) => checks.filter((c) => c.grade === grade).length;
-    const parts = ['good', 'ok', 'doubtful', 'wrong', 'kink']
-      .map((g) => [g, count(g)] as const)
-      .filter(([, n]) => n > 0)
-      .map(([g, n]) => `${n} ${g === 'kink' ? 'at kinks' : g}`);
-    const text = `Check Gradients: ${checks.length} tensor${checks.length === 1 ? '' : 's'} — ${parts.join(', ')}. Details in the Problems panel.`;
+    const gradeCounts: Record<string, (n: number) => string> = {
+      good: (n) => l10n.t('{0} good', n),
+      ok: (n) => l10n.t('{0} ok', n),
+      doubtful: (n) => l10n.t('{0} doubtful', n),
+      wrong: (n) => l10n.t('{0} wrong', n),
+      kink: (n) => l10n.t('{0} at kinks', n),
+    };
+    const parts = Object.entries(gradeCounts)
+      .map(([g, say]) => [count(g), say] as const)
+      .filter(([n]) => n > 0)
+      .map(([n, say]) => say(n));
+    const text =
+      checks.length === 1
+        ? l10n.t(
+            'Check Gradients: 1 tensor — {0}. Details in the Problems panel.',
+            parts.join(', '),
+          )
+        : l10n.t(
+            'Check Gradients: {0} tensors — {1}. Details in the Problems panel.',
+            checks.length,
+            parts.join(', '),
+          );
     if (count('wrong') + count('doubtful') > 0) {
       void vscode.window
-        .showWarningMessage(text, 'Show Problems')
+        .showWarningMessage(text, l10n.t('Show Problems'))
         .then((c) =>
           c ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined,
         );

@@ -3,6 +3,7 @@
  * when the block has one (`L = 0.3054`), from the live insights of the document.
  */
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
 import { commandIds, noteSelector } from './ids';
 import type { LiveInsights } from './live-insights';
 
@@ -18,14 +19,14 @@ export function registerCodeLens(live: LiveInsights): vscode.Disposable {
         const range = new vscode.Range(block.lens.line, 0, block.lens.line, 0);
         const lenses = [
           new vscode.CodeLens(range, {
-            title: 'Explain Backprop',
-            tooltip: 'Explain this block’s backward pass in the Explanation panel',
+            title: l10n.t('Explain Backprop'),
+            tooltip: l10n.t('Explain this block’s backward pass in the Explanation panel'),
             command: commandIds.explainBackprop,
             arguments: [document.uri, block.range.start.line],
           }),
           new vscode.CodeLens(range, {
-            title: 'Check Gradients',
-            tooltip: 'Compare every gradient of this block with finite differences',
+            title: l10n.t('Check Gradients'),
+            tooltip: l10n.t('Compare every gradient of this block with finite differences'),
             command: commandIds.checkGradients,
             arguments: [document.uri, block.index],
           }),
@@ -35,7 +36,10 @@ export function registerCodeLens(live: LiveInsights): vscode.Disposable {
           lenses.push(
             new vscode.CodeLens(range, {
               title: block.lens.loss.text,
-              tooltip: `The loss ${block.lens.loss.name} for the numbers written in the block`,
+              tooltip: l10n.t(
+                'The loss {0} for the numbers written in the block',
+                block.lens.loss.name,
+              ),
               command: '',
             }),
           );

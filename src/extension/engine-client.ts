@@ -17,6 +17,7 @@
  *   `onCrash`, and is restarted for the next request.
  */
 import { Worker } from 'node:worker_threads';
+import { l10n } from '../l10n';
 import type { EngineRequest, EngineResponse } from './engine-protocol';
 
 export type EngineOutcome<A = Answer> =
@@ -156,7 +157,10 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
         this.options.log?.(`engine: run ${id} exceeded ${timeLimitMs} ms; restarting the worker`);
         this.finish(flight, {
           status: 'failed',
-          message: `The engine took longer than ${seconds(timeLimitMs)} s on this block and was stopped. Make the tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.`,
+          message: l10n.t(
+            'The engine took longer than {0} s on this block and was stopped. Make the tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.',
+            seconds(timeLimitMs),
+          ),
           line: null,
         });
         this.stopWorker();
@@ -208,7 +212,10 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
       if (flight) {
         this.finish(flight, {
           status: 'failed',
-          message: `The engine stopped unexpectedly (${error.message}). It has been restarted; if this block makes it stop again, make its tensors smaller.`,
+          message: l10n.t(
+            'The engine stopped unexpectedly ({0}). It has been restarted; if this block makes it stop again, make its tensors smaller.',
+            error.message,
+          ),
           line: null,
         });
       }

@@ -4,6 +4,7 @@
  * the note and a line of its block instead: that block is explained, whatever the cursor.
  */
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
 import type { ExplainTarget } from '../protocol';
 import { ExplanationPanel, type PanelDependencies } from './panel';
 import { pickTarget } from './target';
@@ -35,7 +36,9 @@ export async function explainBackprop(
       return;
     }
     void vscode.window.showInformationMessage(
-      'Explain Backprop works on the open note: open a Markdown note with a ```model block (or a .model file), put the cursor in the block, and run it again.',
+      l10n.t(
+        'Explain Backprop works on the open note: open a Markdown note with a ```model block (or a .model file), put the cursor in the block, and run it again.',
+      ),
     );
     return;
   }

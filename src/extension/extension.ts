@@ -9,6 +9,8 @@
  * while activating is shown to the user, not only logged.
  */
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
+import { l10n as sharedL10n } from '../l10n';
 import { type RenderedMessage, parsePanelState } from '../protocol';
 import type { DocumentInsights } from './live-insights';
 import { registerEditorFeatures } from './editor-features';
@@ -44,13 +46,18 @@ export function activate(context: vscode.ExtensionContext): BackpropNotesApi | u
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     void vscode.window.showErrorMessage(
-      `Backprop Notes could not start: ${detail}. Reload the window; if it happens again, reinstall the extension and report the message.`,
+      l10n.t(
+        'Backprop Notes could not start: {0}. Reload the window; if it happens again, reinstall the extension and report the message.',
+        detail,
+      ),
     );
     throw error;
   }
 }
 
 function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
+  // The vscode-free modules and the worker translate with the same bundle (src/l10n.ts).
+  sharedL10n.useBundle(vscode.l10n.bundle);
   const log = vscode.window.createOutputChannel('Backprop Notes', { log: true });
   const rendered = new vscode.EventEmitter<RenderedMessage>();
   const renders: RenderedMessage[] = [];
@@ -65,8 +72,10 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
       toldAboutCrash = true; // once per session: a spec that crashes it would otherwise nag
       void vscode.window
         .showWarningMessage(
-          'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
-          'Show Log',
+          l10n.t(
+            'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
+          ),
+          l10n.t('Show Log'),
         )
         .then((choice) => (choice ? log.show() : undefined));
     },

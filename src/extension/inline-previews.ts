@@ -7,6 +7,7 @@
  * insights are cleared (closed, no longer a note, previews off) loses them.
  */
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
 import type { PreviewItem } from '../editor-insights/types';
 import { colorIds, commandIds } from './ids';
 import { insightSettingKeys } from './insight-settings';
@@ -67,7 +68,9 @@ async function togglePreviews(): Promise<boolean> {
         : vscode.ConfigurationTarget.Global;
   await config.update(key, !on, target);
   void vscode.window.setStatusBarMessage(
-    `Backprop Notes: inline previews ${on ? 'off' : 'on'}`,
+    on
+      ? l10n.t('Backprop Notes: inline previews off')
+      : l10n.t('Backprop Notes: inline previews on'),
     3000,
   );
   return !on;

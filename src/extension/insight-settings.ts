@@ -4,6 +4,7 @@
  * tables follow the panel's `matrix.*` settings, so numbers look the same in both places.
  */
 import * as vscode from 'vscode';
+import { l10n } from 'vscode';
 import {
   type CheckSettings,
   type LiveSettings,
@@ -79,7 +80,12 @@ export function checkSettings(): { settings: CheckSettings; problem: string | nu
   if (!(bands.good < bands.ok && bands.ok < bands.doubtful)) {
     return {
       settings: { h, bands: d.bands },
-      problem: `The gradient-check bands must increase (goodBelow < okBelow < doubtfulBelow); they are ${bands.good}, ${bands.ok}, ${bands.doubtful}. Using the defaults 1e-7, 1e-4, 1e-2 — fix the settings backpropNotes.gradientCheck.*.`,
+      problem: l10n.t(
+        'The gradient-check bands must increase (goodBelow < okBelow < doubtfulBelow); they are {0}, {1}, {2}. Using the defaults 1e-7, 1e-4, 1e-2 — fix the settings backpropNotes.gradientCheck.*.',
+        bands.good,
+        bands.ok,
+        bands.doubtful,
+      ),
     };
   }
   return { settings: { h, bands }, problem: null };

@@ -13,6 +13,7 @@
  * 4. In Markdown with the cursor outside every block: the first block.
  */
 import type { SourceKind } from '../explain/explanation';
+import { l10n } from '../l10n';
 import type { ExplainTarget, LineRange, Position } from '../protocol';
 import { findModelFences, kindFromFileName } from '../spec/sources';
 
@@ -96,8 +97,9 @@ function blockTarget(text: string, line: number): ExplainTarget | NothingToExpla
 
 function noBlocks(): NothingToExplain {
   return {
-    error:
+    error: l10n.t(
       'This note has no ```model block. Write the network in a fenced block that starts with ```model, or select the lines to explain.',
+    ),
     line: null,
   };
 }
@@ -116,8 +118,9 @@ export function resolveTarget(
       const text = textInRange(doc.text, range);
       if (text.trim() === '') {
         return {
-          error:
+          error: l10n.t(
             'The selected lines are empty now. Select the statements to explain and run Explain Backprop again.',
+          ),
           line: range.start.line,
         };
       }
