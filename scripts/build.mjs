@@ -31,6 +31,7 @@ const targets = {
     entryPoints: [join(root, 'src/extension/extension.ts')],
     outfile: join(outdir, 'extension.js'),
     external: ['vscode'],
+    loader: { '.md': 'text' }, // New Study Note's sample note
   }),
   worker: (outdir) => ({
     ...node,

@@ -16,6 +16,7 @@ import type { DocumentInsights } from './live-insights';
 import { registerEditorFeatures } from './editor-features';
 import { EngineClient } from './engine-client';
 import { explainBackprop } from './explain-command';
+import { newStudyNote } from './new-study-note';
 import { commandIds, explanationViewType } from './ids';
 import { ExplanationPanel, type PanelDependencies } from './panel';
 import { engineSettings } from './settings';
@@ -107,6 +108,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     ),
     editorFeatures,
     vscode.commands.registerCommand(commandIds.showLog, () => log.show()),
+    vscode.commands.registerCommand(commandIds.newStudyNote, newStudyNote),
     vscode.window.registerWebviewPanelSerializer(explanationViewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
         const parsed = parsePanelState(state);

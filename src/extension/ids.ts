@@ -11,6 +11,8 @@ export const commandIds = {
   checkGradients: 'backpropNotes.checkGradients',
   /** Turns the inline previews (softmax probabilities, shapes) on or off. */
   togglePreviews: 'backpropNotes.togglePreviews',
+  /** Opens the two-layer sample note as a new untitled Markdown document to start from. */
+  newStudyNote: 'backpropNotes.newStudyNote',
 } as const;
 
 /** Theme colours the extension contributes (package.json `colors`). */
