@@ -263,7 +263,10 @@ describe('Backprop Notes in the editor: live insights and Check Gradients', () =
         );
     await vscode.window.tabGroups.close(panels());
     await waitFor(() => api.panelSource() === null, 'the panel to close');
-    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    const noteEditor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    // The cursor in the block, no selection (an earlier suite selected one line of it).
+    const inBlock = new vscode.Position(lineOf(document, 'P  = softmax'), 0);
+    noteEditor.selection = new vscode.Selection(inBlock, inBlock);
     const since = api.renderCount();
     await vscode.commands.executeCommand(commandIds.explainBackprop);
     const first = await api.waitForRender(() => true, { since, timeoutMs: 30_000 });
