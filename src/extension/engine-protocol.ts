@@ -9,6 +9,7 @@
 import type { InsightsAnswerMessage, InsightsQueryMessage } from '../editor-insights/requests';
 import type { GradientCheckOptions } from '../engine/gradcheck';
 import type { Explanation, SourceKind } from '../explain/explanation';
+import type { L10nBundle } from '../l10n';
 import type { TrimLimits } from './view-trim';
 
 export interface EngineRequest {
@@ -68,4 +69,13 @@ export interface InsightsResponse {
   readonly id: number;
   readonly ok: true;
   readonly answer: InsightsAnswerMessage;
+}
+
+/**
+ * The display language's translations (src/l10n.ts), which EngineClient sends as a new worker's
+ * first message when VS Code is not in English, so the worker's own messages match. No answer.
+ */
+export interface L10nMessage {
+  readonly type: 'l10n';
+  readonly bundle: L10nBundle;
 }

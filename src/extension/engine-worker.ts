@@ -3,7 +3,6 @@
  * time, off the extension host's thread. All the engine code lives in this bundle, none of it in
  * dist/extension.js.
  */
-import { parentPort } from 'node:worker_threads';
 import { type Explanation, explainBlock } from '../explain/index';
 import { parseSource } from '../spec/index';
 import { InsightsCache } from '../editor-insights/cache';
@@ -13,8 +12,12 @@ import type {
   EngineResponse,
   InsightsRequest,
   InsightsResponse,
+  L10nMessage,
 } from './engine-protocol';
 import { trimForView } from './view-trim';
+import { l10n, parseBundle } from '../l10n';
+// parentPort in a worker thread; the web build swaps in the Web Worker's scope (worker-port.web.ts).
+import { workerPort } from './worker-port';
 
 /** Answers one request: `send` is called once, or twice (a partial answer, then the final one). */
 function handle(request: EngineRequest, send: (response: EngineResponse) => void): void {
@@ -26,8 +29,9 @@ function handle(request: EngineRequest, send: (response: EngineResponse) => void
       send({
         id: request.id,
         ok: false,
-        message:
+        message: l10n.t(
           'There is no model block to explain. Write the network in a ```model block, or select its lines.',
+        ),
         line: null,
       });
       return;
@@ -58,7 +62,10 @@ function handle(request: EngineRequest, send: (response: EngineResponse) => void
     send({
       id: request.id,
       ok: false,
-      message: `The engine failed on this block (${detail}). This is a bug in Backprop Notes: please report it with the block's text. Editing the block may work around it.`,
+      message: l10n.t(
+        "The engine failed on this block ({0}). This is a bug in Backprop Notes: please report it with the block's text. Editing the block may work around it.",
+        detail,
+      ),
       line: null,
     });
   }
@@ -75,16 +82,19 @@ function handleInsights(request: InsightsRequest): InsightsResponse | EngineResp
     return {
       id: request.id,
       ok: false,
-      message: `The engine failed on this note (${detail}). This is a bug in Backprop Notes: please report it with the block's text. Editing the block may work around it.`,
+      message: l10n.t(
+        "The engine failed on this note ({0}). This is a bug in Backprop Notes: please report it with the block's text. Editing the block may work around it.",
+        detail,
+      ),
       line: null,
     };
   }
 }
 
-if (!parentPort) throw new Error('dist/worker.js runs as a worker thread of the extension.');
-const port = parentPort;
-port.on('message', (request: EngineRequest | InsightsRequest) =>
-  'type' in request
-    ? port.postMessage(handleInsights(request))
-    : handle(request, (response) => port.postMessage(response)),
-);
+const port = workerPort();
+port.onMessage((message) => {
+  const request = message as EngineRequest | InsightsRequest | L10nMessage;
+  if ('type' in request && request.type === 'l10n') l10n.useBundle(parseBundle(request.bundle));
+  else if ('type' in request) port.postMessage(handleInsights(request));
+  else handle(request, (response) => port.postMessage(response));
+});

@@ -17,6 +17,8 @@ import { registerEditorFeatures } from './editor-features';
 import { EngineClient } from './engine-client';
 import { explainBackprop } from './explain-command';
 import { newStudyNote } from './new-study-note';
+// dist/worker.js's path in Node; the web build swaps in dist/web/worker.js's URL.
+import { engineWorkerLocation } from './worker-location';
 import { commandIds, explanationViewType } from './ids';
 import { ExplanationPanel, type PanelDependencies } from './panel';
 import { engineSettings } from './settings';
@@ -64,7 +66,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
   const renders: RenderedMessage[] = [];
   let toldAboutCrash = false;
   const engine = new EngineClient({
-    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    workerPath: engineWorkerLocation(context.extensionUri),
     timeLimitMs: () => engineSettings().timeLimitMs,
     log: (line) => log.info(line),
     onCrash: (error) => {
@@ -83,7 +85,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
   });
   const deps: PanelDependencies = { extensionUri: context.extensionUri, engine, log, rendered };
   const editorFeatures = registerEditorFeatures({
-    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    workerPath: engineWorkerLocation(context.extensionUri),
     timeLimitMs: () => engineSettings().timeLimitMs,
     log,
     // The Gradient check tab of a panel on the same note shows the same check.
