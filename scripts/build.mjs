@@ -8,8 +8,15 @@
 //   worker     src/extension/engine-worker.ts → dist/worker.js    (worker thread: spec + engine + explain)
 //   webview    webview/main.ts, style.css    → dist/webview.js, dist/webview.css (browser), and
 //              KaTeX's stylesheet and fonts  → dist/katex/        (served from the extension's own files)
+//   web-extension  src/extension/extension.ts → dist/web/extension.js (the browser's extension host:
+//                                                vscode.dev; package.json `browser`)
+//   web-worker     src/extension/engine-worker.ts → dist/web/worker.js (a Web Worker)
+//   The web targets bundle the same sources with each `./X` that has an `X.web.ts` sibling
+//   (worker-spawn, worker-location, worker-port) replaced by it: a Web Worker instead of
+//   worker_threads. No Node built-in can reach them (esbuild fails on one for the browser).
 // Library: build(names, { production, outdir }) — the tests build into a temporary folder.
 import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +24,25 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs' };
+
+/** Resolves `./X` to `./X.web.ts` when that file exists: the browser's side of a platform seam. */
+const webSides = {
+  name: 'web-sides',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const web = resolve(args.resolveDir, `${args.path}.web.ts`);
+      return existsSync(web) ? { path: web } : undefined;
+    });
+  },
+};
+
+const web = {
+  bundle: true,
+  platform: 'browser',
+  // VS Code's browser build runs where vscode.dev does: current Chromium, Firefox and Safari.
+  target: ['chrome110', 'firefox115', 'safari16'],
+  plugins: [webSides],
+};
 
 /** esbuild options per target, for an output folder. */
 const targets = {
@@ -37,6 +63,20 @@ const targets = {
     ...node,
     entryPoints: [join(root, 'src/extension/engine-worker.ts')],
     outfile: join(outdir, 'worker.js'),
+  }),
+  'web-extension': (outdir) => ({
+    ...web,
+    format: 'cjs', // the web extension host loads `browser` as a CommonJS module
+    entryPoints: [join(root, 'src/extension/extension.ts')],
+    outfile: join(outdir, 'web', 'extension.js'),
+    external: ['vscode'],
+    loader: { '.md': 'text' },
+  }),
+  'web-worker': (outdir) => ({
+    ...web,
+    format: 'iife',
+    entryPoints: [join(root, 'src/extension/engine-worker.ts')],
+    outfile: join(outdir, 'web', 'worker.js'),
   }),
   webview: (outdir) => ({
     bundle: true,

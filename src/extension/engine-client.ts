@@ -16,9 +16,10 @@
  * - A worker that dies unexpectedly (out of memory, a crash) fails the run in flight, calls
  *   `onCrash`, and is restarted for the next request.
  */
-import { Worker } from 'node:worker_threads';
 import { l10n } from '../l10n';
-import type { EngineRequest, EngineResponse } from './engine-protocol';
+import type { EngineRequest, EngineResponse, L10nMessage } from './engine-protocol';
+// A worker thread in Node; the web build swaps in a Web Worker (worker-spawn.web.ts).
+import { type SpawnedWorker, spawnWorker } from './worker-spawn';
 
 export type EngineOutcome<A = Answer> =
   | { readonly status: 'done'; readonly response: A }
@@ -26,7 +27,7 @@ export type EngineOutcome<A = Answer> =
   | { readonly status: 'superseded' };
 
 export interface EngineClientOptions {
-  /** The worker script (dist/worker.js). */
+  /** The worker script: dist/worker.js's path in Node, dist/web/worker.js's URL on the web. */
   readonly workerPath: string;
   /** How long a superseded run may go on before the worker is restarted (default 750 ms). */
   readonly supersedeBudgetMs?: number;
@@ -76,7 +77,7 @@ interface Pending<Q, A> {
  * Backprop's (EngineRequest, EngineResponse).
  */
 export class EngineClient<Q extends object = Request, A extends WorkerAnswer = Answer> {
-  private worker: Worker | null = null;
+  private worker: SpawnedWorker | null = null;
   private inFlight: InFlight<A> | null = null;
   private pending: Pending<Q, A> | null = null;
   private budgetTimer: ReturnType<typeof setTimeout> | undefined;
@@ -181,14 +182,20 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
     if (this.inFlight === flight) this.inFlight = null;
   }
 
-  private ensureWorker(): Worker {
+  private ensureWorker(): SpawnedWorker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.options.workerPath, {
-      resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 2048 },
+    const worker = spawnWorker(this.options.workerPath, {
+      maxHeapMb: this.options.maxHeapMb ?? 2048,
     });
     this.starts++;
     this.worker = worker;
-    worker.on('message', (response: A | WorkerFailure) => {
+    // The worker's messages in the display language (before any request: messages keep order).
+    const bundle = l10n.bundle;
+    if (Object.keys(bundle).length > 0) {
+      worker.postMessage({ type: 'l10n', bundle } satisfies L10nMessage);
+    }
+    worker.onMessage((message) => {
+      const response = message as A | WorkerFailure;
       if (worker !== this.worker) return;
       const flight = this.inFlight;
       if (!flight || flight.id !== response.id) return; // an answer to a run already given up
@@ -222,15 +229,14 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
       this.options.onCrash?.(error);
       this.dispatch();
     };
-    worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`the worker exited with code ${code}`)));
+    worker.onDied(died);
     return worker;
   }
 
   private stopWorker(): void {
     const worker = this.worker;
     this.worker = null;
-    if (worker) void worker.terminate();
+    if (worker) worker.terminate();
   }
 }
 
