@@ -20,8 +20,16 @@
 import type { Explanation, SourceKind } from './explain/explanation';
 
 /** The tabs of the panel. */
-export type TabId = 'forward' | 'backward' | 'check';
-export const tabIds: readonly TabId[] = ['forward', 'backward', 'check'];
+export type TabId = 'forward' | 'backward' | 'check' | 'graph' | 'memory' | 'linearity' | 'train';
+export const tabIds: readonly TabId[] = [
+  'forward',
+  'backward',
+  'check',
+  'graph',
+  'memory',
+  'linearity',
+  'train',
+];
 
 /** A 0-based line/character position, as VS Code counts. */
 export interface Position {
@@ -137,7 +145,44 @@ export interface ShowTabMessage {
   readonly tab: TabId;
 }
 
-export type HostMessage = ExplanationMessage | ErrorMessage | BusyMessage | ShowTabMessage;
+/**
+ * A training run of the panel's note (Backprop Notes: Train): sent when it starts, as it
+ * progresses (at most a few times a second), and when it ends. `run: null` clears the Train tab.
+ */
+export interface TrainingMessage {
+  readonly type: 'training';
+  readonly run: TrainingRun | null;
+}
+
+export interface TrainingRun {
+  /** Increases with every run of the session. */
+  readonly id: number;
+  /** The trained document (as `Uri.toString()` writes it) and its block, 0-based. */
+  readonly uri: string;
+  readonly blockIndex: number;
+  readonly learningRate: number;
+  /** Steps asked for. */
+  readonly steps: number;
+  /** The names of the parameters trained. */
+  readonly params: readonly string[];
+  /**
+   * `[step, loss]` before that step's update, ascending; at most a couple of thousand points
+   * (long runs are sampled evenly, the first and last steps always kept).
+   */
+  readonly losses: readonly (readonly [number, number])[];
+  /** Steps done so far. */
+  readonly done: number;
+  /** The loss after the last update (when the run finished), else null. */
+  readonly finalLoss: number | null;
+  readonly status: 'running' | 'done' | 'cancelled' | 'failed';
+  /** Why it failed (what to do), when it did. */
+  readonly message: string | null;
+  /** True once the trained values were written into the note. */
+  readonly applied: boolean;
+}
+
+export type HostMessage =
+  ExplanationMessage | ErrorMessage | BusyMessage | ShowTabMessage | TrainingMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Webview → host
@@ -151,6 +196,11 @@ export interface ReadyMessage {
 export interface SelectLeafMessage {
   readonly type: 'selectLeaf';
   readonly leaf: string;
+  /**
+   * True when the explanation shown has no gradient entry for this tensor (a computed one,
+   * clicked in the Graph tab): the host explains again with it as `wrt`.
+   */
+  readonly explain?: boolean;
 }
 
 /** Show this 0-based line (and column) of the explained document in its editor. */
@@ -174,7 +224,17 @@ export interface RenderedMessage {
   readonly tab: TabId;
 }
 
-export type WebviewMessage = ReadyMessage | SelectLeafMessage | RevealLineMessage | RenderedMessage;
+/**
+ * A button of the Train tab: train the panel's block (asking for the settings the block does not
+ * give), stop the running training, or write the finished run's values into the note.
+ */
+export interface TrainActionMessage {
+  readonly type: 'trainAction';
+  readonly action: 'start' | 'cancel' | 'apply';
+}
+
+export type WebviewMessage =
+  ReadyMessage | SelectLeafMessage | RevealLineMessage | RenderedMessage | TrainActionMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -276,6 +336,36 @@ function isExplanation(x: unknown): x is Explanation {
   );
 }
 
+const trainingStatuses: readonly string[] = ['running', 'done', 'cancelled', 'failed'];
+
+function isTrainingRun(x: unknown): x is TrainingRun {
+  return (
+    isObject(x) &&
+    isCount(x.id) &&
+    typeof x.uri === 'string' &&
+    isCount(x.blockIndex) &&
+    typeof x.learningRate === 'number' &&
+    isCount(x.steps) &&
+    isCount(x.done) &&
+    Array.isArray(x.params) &&
+    x.params.every((p) => typeof p === 'string') &&
+    Array.isArray(x.losses) &&
+    // Losses may be NaN/∞ (a diverging run), which JSON turns into null.
+    x.losses.every(
+      (p) =>
+        Array.isArray(p) &&
+        p.length === 2 &&
+        isCount(p[0]) &&
+        (typeof p[1] === 'number' || p[1] === null),
+    ) &&
+    (x.finalLoss === null || typeof x.finalLoss === 'number') &&
+    typeof x.status === 'string' &&
+    trainingStatuses.includes(x.status) &&
+    (x.message === null || typeof x.message === 'string') &&
+    typeof x.applied === 'boolean'
+  );
+}
+
 function isTab(x: unknown): x is TabId {
   return typeof x === 'string' && (tabIds as readonly string[]).includes(x);
 }
@@ -305,6 +395,9 @@ export function parseHostMessage(x: unknown): Parsed<HostMessage> {
     case 'showTab':
       if (!isTab(x.tab)) return fail(x, 'tab is unknown');
       return { ok: true, value: { type: 'showTab', tab: x.tab } };
+    case 'training':
+      if (!(x.run === null || isTrainingRun(x.run))) return fail(x, 'run is malformed');
+      return { ok: true, value: x as unknown as TrainingMessage };
     default:
       return fail(x, 'unknown type');
   }
@@ -319,7 +412,14 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
     case 'selectLeaf':
       if (typeof x.leaf !== 'string' || x.leaf.length === 0 || x.leaf.length > 200)
         return fail(x, 'leaf is not a tensor name');
-      return { ok: true, value: { type: 'selectLeaf', leaf: x.leaf } };
+      return {
+        ok: true,
+        value: {
+          type: 'selectLeaf',
+          leaf: x.leaf,
+          ...(x.explain === true ? { explain: true } : {}),
+        },
+      };
     case 'revealLine':
       if (!isCount(x.line) || !isCount(x.column)) return fail(x, 'line/column are not counts');
       return { ok: true, value: { type: 'revealLine', line: x.line, column: x.column } };
@@ -340,6 +440,10 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
           tab: x.tab,
         },
       };
+    case 'trainAction':
+      if (x.action !== 'start' && x.action !== 'cancel' && x.action !== 'apply')
+        return fail(x, 'action is unknown');
+      return { ok: true, value: { type: 'trainAction', action: x.action } };
     default:
       return fail(x, 'unknown type');
   }

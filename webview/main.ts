@@ -17,6 +17,7 @@ import {
   type ExplanationMessage,
   type PanelState,
   type TabId,
+  type TrainingRun,
   type ViewSettings,
   type WebviewMessage,
   assertNever,
@@ -25,6 +26,7 @@ import {
 } from '../src/protocol';
 import { l10n, parseBundle } from '../src/l10n';
 import { h } from './dom';
+import { trainView } from './notes-views';
 import { type ViewContext, chosenGradient, explanationView, failureView, leafKey } from './views';
 
 const vscode = acquireVsCodeApi();
@@ -49,6 +51,8 @@ let shown: ExplanationMessage | ErrorMessage | null = null;
 let saved: PanelState | null = restored;
 let settings: ViewSettings = { maxRows: 8, maxColumns: 8, digits: 4 };
 let busy = false;
+/** The latest training run the host told about (the Train tab shows it when it is this note's). */
+let training: TrainingRun | null = null;
 
 function post(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -78,6 +82,19 @@ const context: ViewContext = {
     tab = picked;
     save();
   },
+  get training() {
+    return training;
+  },
+  selectTensor: (name) => {
+    leaf = name;
+    // A computed tensor has a gradient entry only when it was explained as `wrt`.
+    const known =
+      shown?.type === 'explanation' && shown.explanation.gradients.some((g) => leafKey(g) === name);
+    post({ type: 'selectLeaf', leaf: name, ...(known ? {} : { explain: true }) });
+    draw();
+  },
+  trainAction: (action) => post({ type: 'trainAction', action }),
+  redraw: () => draw(),
 };
 
 /** Redraws what is shown, keeping the scroll position (updates come while the user reads). */
@@ -127,6 +144,15 @@ function draw(): void {
   });
 }
 
+/** Redraws only the Train tab (training updates come several times a second). */
+function refreshTrain(): void {
+  if (shown?.type !== 'explanation') return;
+  const panel = app.querySelector('vscode-tab-panel[data-tab="train"]');
+  if (!panel) return;
+  const { explanation, source } = shown;
+  panel.replaceChildren(trainView(explanation, context, source.blockIndex, source.uri));
+}
+
 function setBusy(value: boolean): void {
   busy = value;
   const indicator = document.getElementById('busy');
@@ -160,6 +186,10 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'showTab':
       tab = message.tab;
       draw();
+      break;
+    case 'training':
+      training = message.run;
+      refreshTrain();
       break;
     default:
       assertNever(message);

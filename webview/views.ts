@@ -26,10 +26,11 @@ import type {
 import { bmatrix, compactNumber, shapeOf } from '../src/render/format';
 import { l10n } from '../src/l10n';
 import { type Child, h } from './dom';
+import { type NotesContext, graphView, linearityView, memoryView, trainView } from './notes-views';
 import { finite, math, matrix, shapeText } from './math';
 
 /** What the views call back into. */
-export interface ViewContext {
+export interface ViewContext extends NotesContext {
   readonly settings: ViewSettings;
   /** Reveal a 0-based line/column of the explained document. */
   reveal(line: number, column: number): void;
@@ -57,6 +58,10 @@ const tabTitles = (): Record<TabId, string> => ({
   forward: l10n.t('Forward'),
   backward: l10n.t('Backward'),
   check: l10n.t('Gradient check'),
+  graph: l10n.t('Graph'),
+  memory: l10n.t('Memory'),
+  linearity: l10n.t('Linearity'),
+  train: l10n.t('Train'),
 });
 
 export function explanationView(
@@ -70,8 +75,12 @@ export function explanationView(
     forward: forwardView(e, ctx),
     backward: backwardView(e, chosenGradient(e, leaf), ctx),
     check: checkView(e, ctx),
+    graph: graphView(e, ctx, leaf),
+    memory: memoryView(e, ctx),
+    linearity: linearityView(e, ctx),
+    train: trainView(e, ctx, message.source.blockIndex, message.source.uri),
   };
-  const order: TabId[] = ['forward', 'backward', 'check'];
+  const order: TabId[] = ['forward', 'backward', 'check', 'graph', 'memory', 'linearity', 'train'];
   const tabs = h(
     'vscode-tabs',
     {

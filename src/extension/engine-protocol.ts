@@ -31,6 +31,11 @@ export interface EngineRequest {
   readonly partialAfterMs: number;
   /** Window large vectors and matrices for these display limits (view-trim.ts); null: send all. */
   readonly view: TrimLimits | null;
+  /**
+   * The tensor to explain first (`ExplainOptions.wrt`); a name the block does not have (with a
+   * gradient) is ignored, so a pick that an edit made stale costs nothing.
+   */
+  readonly wrt?: string | null;
 }
 
 export type EngineResponse =

@@ -3,7 +3,12 @@
  * time, off the extension host's thread. All the engine code lives in this bundle, none of it in
  * dist/extension.js.
  */
-import { type Explanation, explainBlock } from '../explain/index';
+import {
+  type ExplainOptions,
+  type Explanation,
+  ExplainError,
+  explainBlock as explainWith,
+} from '../explain/index';
 import { parseSource } from '../spec/index';
 import { InsightsCache } from '../editor-insights/cache';
 import { answerInsights } from '../editor-insights/requests';
@@ -37,6 +42,17 @@ function handle(request: EngineRequest, send: (response: EngineResponse) => void
       return;
     }
     const block = blocks[Math.min(Math.max(request.blockIndex, 0), blocks.length - 1)];
+    const wrt = request.wrt ?? null;
+    // With the picked tensor as wrt when the block has it (with a gradient), else without.
+    const explainBlock = (b: typeof block, options: ExplainOptions): Explanation => {
+      if (wrt === null) return explainWith(b, options);
+      try {
+        return explainWith(b, { ...options, wrt });
+      } catch (error) {
+        if (error instanceof ExplainError) return explainWith(b, options);
+        throw error;
+      }
+    };
     const view = (e: Explanation) => (request.view ? trimForView(e, request.view) : e);
     const answer = (e: Explanation, partial: boolean) =>
       send({

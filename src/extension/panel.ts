@@ -19,6 +19,9 @@ import {
   type PanelState,
   type RenderedMessage,
   type SourceInfo,
+  type TabId,
+  type TrainActionMessage,
+  type TrainingRun,
   assertNever,
   parseWebviewMessage,
 } from '../protocol';
@@ -37,6 +40,8 @@ export interface PanelDependencies {
   readonly log: vscode.LogOutputChannel;
   /** Fired with every `rendered` message (the extension's API exposes it to tests). */
   readonly rendered: vscode.EventEmitter<RenderedMessage>;
+  /** A button of the Train tab was pressed (notes-features.ts trains the panel's block). */
+  readonly onTrainAction?: (action: TrainActionMessage['action'], panel: ExplanationPanel) => void;
 }
 
 /** Edits are explained this long after the last keystroke. */
@@ -124,6 +129,8 @@ export class ExplanationPanel implements vscode.Disposable {
   private disposed = false;
   private requestId = 0;
   private debounce: ReturnType<typeof setTimeout> | undefined;
+  /** The block index of the last run, for the Train command. */
+  private explainedBlock: number | null = null;
   /** The column of the editor the explained document was in, for revealing lines. */
   private editorColumn: vscode.ViewColumn | undefined;
 
@@ -169,6 +176,21 @@ export class ExplanationPanel implements vscode.Disposable {
     void this.explainNow().then(() => {
       if (!this.disposed) this.gate.postOnce({ type: 'showTab', tab: 'check' });
     });
+  }
+
+  /** Shows a training run in the Train tab (null clears it). */
+  postTraining(run: TrainingRun | null): void {
+    this.post({ type: 'training', run });
+  }
+
+  /** Switches the panel to a tab, once. */
+  showTab(tab: TabId): void {
+    if (!this.disposed) this.gate.postOnce({ type: 'showTab', tab });
+  }
+
+  /** The block the panel explains, 0-based among the note's blocks (null before the first run). */
+  get blockIndex(): number | null {
+    return this.explainedBlock;
   }
 
   /** Explains `target` of the document at `uri` now. */
@@ -231,6 +253,11 @@ export class ExplanationPanel implements vscode.Disposable {
         break;
       case 'selectLeaf':
         this.leaf = message.leaf;
+        // A tensor without a gradient entry yet (clicked in the graph): explain it as `wrt`.
+        if (message.explain) void this.explainNow();
+        break;
+      case 'trainAction':
+        this.deps.onTrainAction?.(message.action, this);
         break;
       case 'revealLine':
         void this.reveal(message.line, message.column);
@@ -307,6 +334,7 @@ export class ExplanationPanel implements vscode.Disposable {
       });
       return;
     }
+    this.explainedBlock = resolved.blockIndex;
     this.post({ type: 'busy', busy: true });
     const engine = engineSettings();
     const view = viewSettings();
@@ -344,6 +372,8 @@ export class ExplanationPanel implements vscode.Disposable {
           ? { maxElementsPerTensor: engine.gradientCheckElements, ...checkSettings().settings }
           : false,
         view: { maxRows: view.maxRows, maxColumns: view.maxColumns },
+        // The tensor picked in the Backward tab (or clicked in the graph) gets its chain rule.
+        wrt: this.leaf,
         // Blocks that explain within this get their check in the same (only) answer.
         partialAfterMs: 100,
       },

@@ -49,11 +49,35 @@ const goodHost: HostMessage[] = [
   { type: 'error', requestId: 5, message: 'crashed', line: 7, source: source as never },
   { type: 'busy', busy: true },
   { type: 'showTab', tab: 'check' },
+  { type: 'showTab', tab: 'graph' },
+  { type: 'training', run: null },
+  {
+    type: 'training',
+    run: {
+      id: 1,
+      uri: 'file:///notes/xor.model',
+      blockIndex: 0,
+      learningRate: 0.5,
+      steps: 200,
+      params: ['W1', 'b1'],
+      losses: [
+        [0, 0.69],
+        [1, 0.68],
+      ],
+      done: 2,
+      finalLoss: null,
+      status: 'running',
+      message: null,
+      applied: false,
+    },
+  },
 ];
 
 const goodWebview: WebviewMessage[] = [
   { type: 'ready' },
   { type: 'selectLeaf', leaf: 'X' },
+  { type: 'selectLeaf', leaf: 'Z1', explain: true },
+  { type: 'trainAction', action: 'apply' },
   { type: 'revealLine', line: 31, column: 5 },
   { type: 'rendered', requestId: 2, what: 'explanation', leaf: 'W1', errors: 0, tab: 'backward' },
 ];
@@ -89,7 +113,8 @@ describe('protocol', () => {
       { type: 'revealLine', line: 1.5, column: 0 },
       { type: 'revealLine', line: '3', column: 0 },
       { type: 'rendered', requestId: 1, what: 'other', leaf: null, errors: 0, tab: 'check' },
-      { type: 'rendered', requestId: 1, what: 'error', leaf: null, errors: 0, tab: 'graph' },
+      { type: 'rendered', requestId: 1, what: 'error', leaf: null, errors: 0, tab: 'plot' },
+      { type: 'trainAction', action: 'delete' },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m).ok, false, JSON.stringify(m));
     const badHost: unknown[] = [
@@ -98,9 +123,11 @@ describe('protocol', () => {
       { ...goodHost[0], source: { ...source, target: { kind: 'block' } } },
       { ...goodHost[0], settings: { ...settings, maxRows: 0 } },
       { ...goodHost[0], leaf: 3 },
+      { type: 'training', run: { ...(goodHost[7] as { run: object }).run, status: 'paused' } },
+      { type: 'training', run: { ...(goodHost[7] as { run: object }).run, losses: [[0]] } },
       { type: 'error', requestId: 1, message: 5, line: null, source: null },
       { type: 'busy', busy: 'yes' },
-      { type: 'showTab', tab: 'memory' },
+      { type: 'showTab', tab: 'debugger' },
       { type: 'showTab' },
     ];
     for (const m of badHost) assert.equal(parseHostMessage(m).ok, false, JSON.stringify(m));
