@@ -14,7 +14,7 @@
  * Method: every round runs every case and, inside a case, every implementation, the order of
  * implementations rotated from round to round so no side always runs right after another. A
  * timing is wall-clock time per repetition (process CPU time is recorded alongside). Medians are
- * over rounds. tfjs runs in production mode (its debug checks off) and its WASM backend is
+ * over rounds; ratios are medians of each round's own ratio. tfjs runs in production mode (its debug checks off) and its WASM backend is
  * loaded from node_modules, single-threaded like our engine.
  */
 import { execSync } from 'node:child_process';
@@ -165,27 +165,38 @@ async function time(
   return { wall, cpu: (c1.user + c1.system) / 1000 / reps, result };
 }
 
-/** How the case's numbers compare with issue 5's goals. */
+/**
+ * How the case's numbers compare with issue 5's goals. `ratio` holds ours / tfjs per backend as
+ * the median over rounds of each round's own ratio (paired, so slow drifts in the machine's load
+ * cancel), `ms` the medians.
+ */
 function goalOf(
   c: Case,
   ms: Partial<Record<ImplKey, number>>,
+  ratio: { cpu?: number; wasm?: number },
 ): { goal: string; met: boolean } | null {
   const { ours, tfjs_cpu: cpu, tfjs_wasm: wasm } = ms;
   if (ours === undefined) return null;
   if (c.name === 'train tiny' && cpu !== undefined && wasm !== undefined) {
     return { goal: 'ours ≤ tfjs (both backends)', met: ours <= cpu && ours <= wasm };
   }
-  if (c.kind === 'train' && cpu !== undefined && wasm !== undefined) {
+  if (c.kind === 'train' && ratio.cpu !== undefined && ratio.wasm !== undefined) {
     return {
       goal: 'ours/wasm ≤ 0.5, ours/cpu ≤ 0.1',
-      met: ours / wasm <= 0.5 && ours / cpu <= 0.1,
+      met: ratio.wasm <= 0.5 && ratio.cpu <= 0.1,
     };
   }
-  if (c.name === 'matmul 1024' && wasm !== undefined) {
-    return { goal: 'GFLOP/s ≥ 0.4 × tfjs-wasm f32', met: wasm / ours >= 0.4 };
+  if (c.name === 'matmul 1024' && ratio.wasm !== undefined) {
+    // GFLOP/s ratio = time ratio inverted.
+    return { goal: 'GFLOP/s ≥ 0.4 × tfjs-wasm f32', met: 1 / ratio.wasm >= 0.4 };
   }
   if (c.kind === 'gradcheck') return { goal: '≤ 2000 ms', met: ours <= 2000 };
   return null;
+}
+
+/** Median over rounds of ours / other, round by round. */
+function pairedRatio(ours: readonly number[], other: readonly number[]): number {
+  return median(ours.map((x, i) => x / other[i]));
 }
 
 async function main(): Promise<void> {
@@ -244,13 +255,19 @@ async function main(): Promise<void> {
       if (c.kind === 'train') row[`${key}_first_loss`] = +Number(t.firstResult).toPrecision(6);
       if (c.flops) row[`${key}_gflops`] = +(c.flops / ms[key]! / 1e6).toPrecision(3);
     }
-    if (ms.ours !== undefined && ms.tfjs_cpu !== undefined) {
-      row.ratio_cpu = +(ms.ours / ms.tfjs_cpu).toPrecision(3);
+    const ours = perImpl.get('ours');
+    const ratio: { cpu?: number; wasm?: number } = {};
+    for (const [side, key] of [
+      ['cpu', 'tfjs_cpu'],
+      ['wasm', 'tfjs_wasm'],
+    ] as const) {
+      const other = perImpl.get(key);
+      if (!ours || !other) continue;
+      ratio[side] = pairedRatio(ours.wall, other.wall);
+      row[`ratio_${side}`] = +ratio[side].toPrecision(3);
+      row[`ratio_${side}_by_cpu_time`] = +pairedRatio(ours.cpu, other.cpu).toPrecision(3);
     }
-    if (ms.ours !== undefined && ms.tfjs_wasm !== undefined) {
-      row.ratio_wasm = +(ms.ours / ms.tfjs_wasm).toPrecision(3);
-    }
-    const goal = goalOf(c, ms);
+    const goal = goalOf(c, ms, ratio);
     if (goal) Object.assign(row, goal);
     if (c.detail) row.detail = c.detail;
     return row;
@@ -295,6 +312,18 @@ function markdown(report: {
       'the wall-clock time per repetition, with the min–max over rounds; ours in float64, tfjs in float32.',
     '',
     table(report.cases),
+    '',
+    "Ratios are medians over rounds of each round's own ours / tfjs (so a change of load between " +
+      'rounds cancels out). The same ratios by process CPU time, less sensitive to other processes ' +
+      'on the machine:',
+    '',
+    '| case | ours CPU ms | tfjs CPU backend, CPU ms | tfjs WASM, CPU ms | ours / CPU | ours / WASM |',
+    '|---|---|---|---|---|---|',
+    ...report.cases.map(
+      (r) =>
+        `| ${String(r.name)} | ${fmt(r.ours_cpu_ms)} | ${fmt(r.tfjs_cpu_cpu_ms)} | ${fmt(r.tfjs_wasm_cpu_ms)} | ` +
+        `${fmt(r.ratio_cpu_by_cpu_time)} | ${fmt(r.ratio_wasm_by_cpu_time)} |`,
+    ),
     '',
   ];
   const check = report.cases.find((c) => c.kind === 'gradcheck')?.detail as
