@@ -74,6 +74,8 @@ export const Prec = { compare: 50, add: 60, mul: 70, unary: 80, power: 90, atom:
 export interface Py {
   readonly code: string;
   readonly prec: number;
+  /** The outermost binary operator, if any. */
+  readonly op?: BinaryOperator;
 }
 
 export const atom = (code: string): Py => ({ code, prec: Prec.atom });
@@ -91,11 +93,16 @@ export function binary(op: BinaryOperator, a: Py, b: Py): Py {
       return { code: `${operand(a, Prec.atom)} ** ${operand(b, Prec.unary)}`, prec: Prec.power };
     case '*':
     case '/':
-    case '@':
-      return { code: `${operand(a, Prec.mul)} ${op} ${operand(b, Prec.unary)}`, prec: Prec.mul };
+    case '@': {
+      // Python reads `a * b @ c` left to right, but a reader may not: a matrix product next to
+      // an elementwise one gets its parentheses.
+      const mixed = a.prec === Prec.mul && (a.op === '@') !== (op === '@');
+      const left = mixed ? `(${a.code})` : operand(a, Prec.mul);
+      return { code: `${left} ${op} ${operand(b, Prec.unary)}`, prec: Prec.mul, op };
+    }
     case '+':
     case '-':
-      return { code: `${operand(a, Prec.add)} ${op} ${operand(b, Prec.mul)}`, prec: Prec.add };
+      return { code: `${operand(a, Prec.add)} ${op} ${operand(b, Prec.mul)}`, prec: Prec.add, op };
     default:
       return { code: `${operand(a, Prec.add)} ${op} ${operand(b, Prec.add)}`, prec: Prec.compare };
   }
@@ -143,6 +150,15 @@ export function pyFloat(x: number): string {
 export function pyNumber(x: number): Py {
   const code = pyFloat(x);
   return { code, prec: code.startsWith('-') ? Prec.unary : Prec.atom };
+}
+
+/**
+ * A number written in an expression next to a tensor: whole numbers as Python ints (`x ** 3`,
+ * `2 * Z` — the tensor keeps its float64 dtype), others as floats.
+ */
+export function pyScalar(x: number): Py {
+  if (Number.isInteger(x) && Math.abs(x) < 1e15 && !Object.is(x, -0)) return pyInt(x);
+  return pyNumber(x);
 }
 
 /** A whole number as Python writes it (`2`, `-1`). */
@@ -496,7 +512,7 @@ export class ProgramPlan {
     const e =
       n.op === 'leaf'
         ? this.inlineScalar(n)
-          ? pyNumber(n.value.data[0])
+          ? pyScalar(n.value.data[0])
           : this.dialect.literal(n.value)
         : this.definition(n);
     this.exprMemo.set(n.id, e);
@@ -821,14 +837,25 @@ export function maxHasTies(n: Node): boolean {
 // ---------------------------------------------------------------------------------------------
 // Writing the program
 
+/** The first paragraph of the block's header comments: the program's title. */
+function titleLines(plan: ProgramPlan): string[] {
+  const lines = plan.headerComments;
+  const first = lines.findIndex((c) => c.trim() !== '');
+  if (first < 0) return [];
+  const end = lines.indexOf('', first);
+  return lines.slice(first, end < 0 ? lines.length : end);
+}
+
 /** The program's header docstring. */
 export function docstring(plan: ProgramPlan, summary: readonly string[]): string[] {
-  const title = plan.headerComments.find((c) => c.trim() !== '') ?? 'A model from Backprop Notes';
+  const titled = titleLines(plan);
+  const title = titled.length > 0 ? titled : ['A model from Backprop Notes'];
   const from = plan.options.source
     ? `${plan.options.source}${plan.block.index > 0 || plan.options.source.endsWith('.md') ? ` (block ${plan.block.index + 1})` : ''}`
     : `model block ${plan.block.index + 1}`;
   return [
-    `"""${escapeDocstring(title)}`,
+    `"""${escapeDocstring(title[0])}`,
+    ...title.slice(1).map(escapeDocstring),
     '',
     `Exported by Backprop Notes from ${escapeDocstring(from)}.`,
     '',
@@ -862,7 +889,7 @@ export function section(title: string): string {
 export function headerRest(plan: ProgramPlan): string[] {
   const lines = [...plan.headerComments];
   const first = lines.findIndex((c) => c.trim() !== '');
-  if (first >= 0) lines.splice(0, first + 1);
+  if (first >= 0) lines.splice(0, first + titleLines(plan).length);
   while (lines.length > 0 && lines[0] === '') lines.shift();
   return lines.map((c) => (c === '' ? '#' : `# ${c}`));
 }

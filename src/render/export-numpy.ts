@@ -53,6 +53,7 @@ import {
   pyFloat,
   pyInt,
   pyNumber,
+  pyScalar,
   pyTuple,
   reducedAxes,
   section,
@@ -371,11 +372,11 @@ const VJP: Record<string, VjpRule> = {
     if (k === 0) return call('np.zeros_like', A);
     if (k === 1)
       return unbroadcast(c.g === ONE ? call('np.ones_like', A) : c.g, c.outShape, c.shapes[0]);
-    const power = k === 2 ? A : binary('**', A, pyNumber(k - 1));
+    const power = k === 2 ? A : binary('**', A, pyScalar(k - 1));
     const local =
       c.g === ONE
-        ? binary('*', pyNumber(k), power)
-        : binary('*', binary('*', c.g, pyNumber(k)), power);
+        ? binary('*', pyScalar(k), power)
+        : binary('*', binary('*', c.g, pyScalar(k)), power);
     return unbroadcast(local, c.outShape, c.shapes[0]);
   },
   neg: (c) => negate(c.g),
