@@ -55,11 +55,14 @@ export function liveLimit(settings: LiveSettings): number {
   return Math.max(1, Math.min(settings.maxElements, DEFAULT_MAX_ELEMENTS));
 }
 
+/** One block's live insights; the cache gives them their `id`. */
+export type NewBlockInsights = Omit<BlockInsights, 'id'>;
+
 export function blockInsights(
   block: BlockText,
   kind: SourceKind,
   settings: LiveSettings,
-): BlockInsights {
+): NewBlockInsights {
   const limit = liveLimit(settings);
   const model = evaluate(block, kind, limit);
   const over = model.errors.find((e) => e.code === 'limit');
@@ -86,7 +89,7 @@ function notEvaluated(
   block: BlockText,
   model: ModelBlock,
   notice: InsightDiagnostic,
-): BlockInsights {
+): NewBlockInsights {
   return {
     index: block.index,
     range: model.range,

@@ -12,14 +12,14 @@
  * The cache is bounded (least recently used entries go first) and shared by every document the
  * worker sees: two notes with the same block share its entry.
  */
-import type { SourcePosition, SourceRange } from '../spec/model';
+import type { SourcePosition } from '../spec/model';
 import { findModelFences, wholeText } from '../spec/sources';
 import { type BlockText, blockCheck, blockInsights } from './block';
+import { shiftCheck, shiftInsights } from './delta';
 import type {
   BlockCheck,
   BlockInsights,
   CheckSettings,
-  HoverEntry,
   InsightDiagnostic,
   LiveSettings,
   SourceKind,
@@ -43,6 +43,9 @@ interface Entry<T> {
 export class InsightsCache {
   private readonly entries = new Map<string, Entry<BlockInsights | BlockCheck>>();
 
+  /** The last `BlockInsights.id` given. */
+  private ids = 0;
+
   /** Blocks evaluated (live) and checked so far: the work done, for tests and logs. */
   evaluations = 0;
   checks = 0;
@@ -64,7 +67,7 @@ export class InsightsCache {
       if (cached) return cached;
       evaluated.push(block.index);
       this.evaluations++;
-      const value = blockInsights(block, kind, settings);
+      const value: BlockInsights = { ...blockInsights(block, kind, settings), id: ++this.ids };
       this.store(key, block, value, value.diagnostics.some(isSpecError));
       return value;
     });
@@ -157,39 +160,4 @@ export function splitBlocks(
     // because the note ends right after its fence (its content starts at the fence's end).
     lensLine: raw.origin.column > 0 ? raw.origin.line : raw.origin.line - 1,
   }));
-}
-
-function shiftRange(range: SourceRange, delta: number): SourceRange {
-  return {
-    start: { line: range.start.line + delta, column: range.start.column },
-    end: { line: range.end.line + delta, column: range.end.column },
-  };
-}
-
-function shiftDiagnostic<D extends InsightDiagnostic>(diag: D, delta: number): D {
-  return {
-    ...diag,
-    range: shiftRange(diag.range, delta),
-    fix: diag.fix && { ...diag.fix, range: shiftRange(diag.fix.range, delta) },
-  };
-}
-
-/** A block's live insights moved `delta` lines down (up when negative). */
-function shiftInsights(v: BlockInsights, delta: number): BlockInsights {
-  return {
-    ...v,
-    range: shiftRange(v.range, delta),
-    previews: v.previews.map((p) => ({ ...p, line: p.line + delta })),
-    hovers: v.hovers.map((h: HoverEntry) => ({ ...h, range: shiftRange(h.range, delta) })),
-    diagnostics: v.diagnostics.map((d) => shiftDiagnostic(d, delta)),
-    lens: { ...v.lens, line: v.lens.line + delta },
-  };
-}
-
-function shiftCheck(c: BlockCheck, delta: number): BlockCheck {
-  return {
-    ...c,
-    range: shiftRange(c.range, delta),
-    diagnostics: c.diagnostics.map((d) => shiftDiagnostic(d, delta)),
-  };
 }

@@ -7,7 +7,15 @@
  * need evaluating.
  */
 import type { InsightsCache } from './cache';
-import type { BlockCheck, BlockInsights, CheckSettings, LiveSettings, SourceKind } from './types';
+import { referToHeld } from './delta';
+import type {
+  BlockCheck,
+  BlockInsights,
+  BlockReference,
+  CheckSettings,
+  LiveSettings,
+  SourceKind,
+} from './types';
 
 interface DocumentText {
   /** The document's whole text (or a selection's). */
@@ -21,6 +29,8 @@ interface DocumentText {
 export interface InsightsQuery extends DocumentText {
   readonly type: 'insights';
   readonly settings: LiveSettings;
+  /** Ids of the blocks the asker holds: the answer refers to those instead of repeating them. */
+  readonly have?: readonly number[];
 }
 
 /** Check Gradients on some blocks (all when `blocks` is null). */
@@ -34,7 +44,8 @@ export type InsightsQueryMessage = InsightsQuery | CheckQuery;
 
 export interface InsightsAnswer {
   readonly type: 'insights';
-  readonly blocks: readonly BlockInsights[];
+  /** Every block of the document, in order; those the asker holds as references (delta.ts). */
+  readonly blocks: readonly (BlockInsights | BlockReference)[];
   /** Indices of the blocks evaluated for this answer; the rest were cached. */
   readonly evaluated: readonly number[];
   /** Milliseconds the worker spent, parse to answer. */
@@ -56,7 +67,13 @@ export function answerInsights(
   const started = performance.now();
   if (query.type === 'insights') {
     const result = cache.insights(query.text, query.kind, query.settings, query.origin);
-    return { type: 'insights', ...result, elapsedMs: performance.now() - started };
+    const blocks = query.have ? referToHeld(result.blocks, new Set(query.have)) : result.blocks;
+    return {
+      type: 'insights',
+      blocks,
+      evaluated: result.evaluated,
+      elapsedMs: performance.now() - started,
+    };
   }
   const blocks = cache.check(query.text, query.kind, query.settings, query.blocks, query.origin);
   return { type: 'check', blocks, elapsedMs: performance.now() - started };

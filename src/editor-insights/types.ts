@@ -133,6 +133,11 @@ export interface LensInfo {
 
 /** Everything live about one model block. */
 export interface BlockInsights {
+  /**
+   * Identifies the insights up to a shift of lines: two blocks with the same id have the same
+   * content, one possibly moved up or down (the worker's cache entry; `BlockReference`).
+   */
+  readonly id: number;
   /** 0-based position among the blocks of the document. */
   readonly index: number;
   /** The block's content range (for a fence: the lines between the fences). */
@@ -144,6 +149,16 @@ export interface BlockInsights {
   /** Spec errors, then the engine's observations (dead ReLU units, softmax → cross-entropy). */
   readonly diagnostics: readonly InsightDiagnostic[];
   readonly lens: LensInfo;
+}
+
+/**
+ * In an answer, instead of a block the asker already holds (its `id` was in the query's `have`):
+ * that block, now at position `index`, its content starting at `startLine`.
+ */
+export interface BlockReference {
+  readonly reuse: number;
+  readonly index: number;
+  readonly startLine: number;
 }
 
 /** One tensor's gradient check as a diagnostic on the line that defines the tensor. */

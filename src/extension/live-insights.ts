@@ -8,11 +8,22 @@
  * block cache makes an edit to one block of a long note cost that block.
  */
 import * as vscode from 'vscode';
-import type { InsightsAnswer, InsightsQueryMessage } from '../editor-insights/requests';
+import { resolveBlocks } from '../editor-insights/delta';
+import type {
+  InsightsAnswer,
+  InsightsQuery,
+  InsightsQueryMessage,
+} from '../editor-insights/requests';
 import type { BlockInsights } from '../editor-insights/types';
 import { modelSpecLanguageId } from './ids';
 import { insightsAffected, liveMode, liveSettings } from './insight-settings';
 import { LiveScheduler, type RunOutcome } from './live-scheduler';
+
+/** One scheduled evaluation: the document's key and its query (without `have`, added at run). */
+interface LiveJob {
+  readonly key: string;
+  readonly query: InsightsQuery;
+}
 
 /** The worker, as the live insights use it. */
 export interface InsightsEngine {
@@ -44,7 +55,9 @@ export class LiveInsights implements vscode.Disposable {
   /** The version last sent to the scheduler per document, so a version is asked for once. */
   private readonly requested = new Map<string, number>();
   private readonly updated = new vscode.EventEmitter<vscode.Uri>();
-  private readonly scheduler: LiveScheduler<InsightsQueryMessage, InsightsAnswer>;
+  private readonly scheduler: LiveScheduler<LiveJob, InsightsAnswer>;
+  /** Documents whose next query must not refer to held blocks (a reference could not be resolved). */
+  private readonly askInFull = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private enabled: boolean;
 
@@ -56,9 +69,11 @@ export class LiveInsights implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.enabled = liveMode().enabled;
-    this.scheduler = new LiveScheduler<InsightsQueryMessage, InsightsAnswer>({
-      run: async (query) => {
-        const outcome = await engine.run(query);
+    this.scheduler = new LiveScheduler<LiveJob, InsightsAnswer>({
+      // What the document's blocks are is asked when the run starts: answers for this document
+      // are delivered only from this run on, so the blocks held then are the ones it refers to.
+      run: async ({ key, query }) => {
+        const outcome = await engine.run({ ...query, have: this.heldIds(key) });
         if (outcome.status !== 'done') return outcome;
         const answer = outcome.answer as InsightsAnswer;
         return answer.type === 'insights'
@@ -129,12 +144,21 @@ export class LiveInsights implements vscode.Disposable {
     if (!force && this.requested.get(key) === document.version) return;
     this.requested.set(key, document.version);
     this.scheduler.schedule(key, document.version, {
-      type: 'insights',
-      text,
-      kind,
-      origin: { line: 0, column: 0 },
-      settings: liveSettings(),
+      key,
+      query: {
+        type: 'insights',
+        text,
+        kind,
+        origin: { line: 0, column: 0 },
+        settings: liveSettings(),
+      },
     });
+  }
+
+  /** Ids of the blocks held for a document, for the worker to refer to instead of resending. */
+  private heldIds(key: string): number[] {
+    if (this.askInFull.delete(key)) return [];
+    return this.results.get(key)?.blocks.map((b) => b.id) ?? [];
   }
 
   private kindOf(document: vscode.TextDocument): 'markdown' | 'model' | null {
@@ -147,7 +171,14 @@ export class LiveInsights implements vscode.Disposable {
   private deliver(key: string, version: number, answer: InsightsAnswer): void {
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
     if (!document) return; // closed meanwhile
-    this.results.set(key, { uri: document.uri, version, blocks: answer.blocks });
+    const blocks = resolveBlocks(answer.blocks, this.results.get(key)?.blocks ?? []);
+    if (!blocks) {
+      this.log.warn(`live: ${key}: an answer referred to blocks no longer held; asking again`);
+      this.askInFull.add(key);
+      this.refresh(document, true);
+      return;
+    }
+    this.results.set(key, { uri: document.uri, version, blocks });
     if (answer.evaluated.length > 0) {
       this.log.trace(
         `live: ${document.uri.path.split('/').pop()} v${version}: ${answer.evaluated.length} of ${answer.blocks.length} blocks evaluated in ${answer.elapsedMs.toFixed(1)} ms`,
@@ -160,6 +191,7 @@ export class LiveInsights implements vscode.Disposable {
     const key = uri.toString();
     this.scheduler.forget(key);
     this.requested.delete(key);
+    this.askInFull.delete(key);
     if (this.results.delete(key)) this.updated.fire(uri);
   }
 }

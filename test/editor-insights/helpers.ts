@@ -56,3 +56,8 @@ export function replaceRange(
     lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.column;
   return text.slice(0, offset(range.start)) + replacement + text.slice(offset(range.end));
 }
+
+/** Blocks without their cache ids (which differ between caches by design). */
+export function withoutIds(blocks: readonly BlockInsights[]): Omit<BlockInsights, 'id'>[] {
+  return blocks.map(({ id: _id, ...rest }) => rest);
+}

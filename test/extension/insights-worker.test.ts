@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import {
+  type BlockInsights,
   type InsightsAnswer,
+  isReference,
+  resolveBlocks,
   type CheckAnswer,
   type InsightsQueryMessage,
   defaultCheckSettings,
@@ -58,16 +61,23 @@ describe('the engine worker answers live insights and gradient checks', () => {
     });
     assert.equal(first.type, 'insights');
     assert.deepEqual(first.evaluated, [0]);
-    assert.equal(first.blocks[0].previews[0].text, '⟶ [0.96 0.04] [0.44 0.56]  Σ=1');
+    assert.equal(
+      (first.blocks[0] as BlockInsights).previews[0].text,
+      '⟶ [0.96 0.04] [0.44 0.56]  Σ=1',
+    );
+    const held = first.blocks as BlockInsights[];
     const again = await ask<InsightsAnswer>({
       type: 'insights',
       text: `Intro line.\n${sample}`,
       kind: 'markdown',
       origin,
       settings: defaultLiveSettings,
+      have: held.map((b) => b.id),
     });
     assert.deepEqual(again.evaluated, [], 'moved, not changed: from the cache');
-    assert.equal(again.blocks[0].previews[0].line, first.blocks[0].previews[0].line + 1);
+    assert.ok(isReference(again.blocks[0]), 'a block the extension holds is referred to');
+    const [moved] = resolveBlocks(again.blocks, held)!;
+    assert.equal(moved.previews[0].line, held[0].previews[0].line + 1);
   });
 
   it('checks gradients on request, one diagnostic per tensor with a gradient', async () => {
