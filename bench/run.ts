@@ -326,6 +326,19 @@ function markdown(report: {
     ),
     '',
   ];
+  const trains = report.cases.filter((c) => c.kind === 'train');
+  if (trains.length > 0) {
+    lines.push(
+      'Every side trains the same network from the same initial weights on the same batch; the loss ' +
+        'of the first step (ours float64, via Graph API, tfjs CPU, tfjs WASM):',
+      '',
+      ...trains.map(
+        (c) =>
+          `- ${String(c.name)}: ${[c.ours_first_loss, c.ours_graph_first_loss, c.tfjs_cpu_first_loss, c.tfjs_wasm_first_loss].map(String).join(', ')}`,
+      ),
+      '',
+    );
+  }
   const check = report.cases.find((c) => c.kind === 'gradcheck')?.detail as
     ReturnType<typeof describeGradcheck> | undefined;
   if (check) {
