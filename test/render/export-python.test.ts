@@ -125,7 +125,8 @@ interface RunResult {
 
 const python = findPython();
 const dir = mkdtempSync(join(tmpdir(), 'backprop-notes-export-'));
-const programs = new Map<string, { path: string; text: string } | { exportError: string }>();
+type Program = { readonly path: string; readonly text: string } | { readonly exportError: string };
+const programs = new Map<string, Program>();
 let results: Record<string, RunResult> = {};
 
 before(() => {
@@ -281,13 +282,14 @@ test('the programs cover every op of the engine', () => {
 });
 
 test('the two-layer sample runs as a standalone program too, and prints the same', () => {
-  assert.ok(!('error' in python), 'error' in python ? python.error : '');
+  if ('error' in python) assert.fail(python.error);
+  const interpreter: string = python.path;
   const c = cases.find((x) => x.file === 'samples/two-layer-network.md');
   assert.ok(c);
   for (const target of targets) {
-    const program = programs.get(`${c.label} ${target.name}`)!;
-    assert.ok('path' in program);
-    const r = spawnSync(python.path, [program.path], { encoding: 'utf8', timeout: 120_000 });
+    const program: Program | undefined = programs.get(`${c.label} ${target.name}`);
+    assert.ok(program && 'path' in program);
+    const r = spawnSync(interpreter, [program.path], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '', 'nothing on stderr');
     assert.deepEqual(lastJson(r.stdout), lastJson(results[program.path].stdout));
