@@ -1,15 +1,19 @@
 /**
- * `backprop-notes explain|check FILE`: argument parsing, reading the file, exit codes. Kept apart
+ * `backprop-notes explain|check|export FILE`: argument parsing, reading the file, exit codes. Kept apart
  * from src/cli.ts (the bundle's entry, which only wires Node's process to this) so that tests run
  * it in-process with their own I/O and parser.
  *
  * Exit codes: 0 all well; 1 a gradient check graded `wrong`; 2 spec errors (each printed to
  * stderr as `FILE:LINE:COL: message`, 1-based) or bad usage (message + usage). No stack trace is
- * ever printed: every failure becomes one message.
+ * ever printed: every failure becomes one message. `export` writes the program to stdout (or
+ * `--out FILE`) and exits 0, or 2 for spec errors, bad usage, or an op it cannot write.
  */
 import { type ExplainOptions, ExplainError, explainCheckSample } from '../explain/build';
 import type { Explanation, SourceKind } from '../explain/explanation';
 import { explainBlocks } from '../explain/source';
+import { ExportError, type ExportTarget } from '../render/export-common';
+import { exportNumPy } from '../render/export-numpy';
+import { exportPyTorch } from '../render/export-pytorch';
 import { renderJson } from '../render/json';
 import { renderMarkdown } from '../render/markdown';
 import { renderText } from '../render/text';
@@ -22,6 +26,8 @@ export interface CliIo {
   /** Reads a file as UTF-8; throws a Node-style error (with `code`) when it cannot. */
   readonly readFile: (path: string) => string;
   readonly readStdin: () => string;
+  /** Writes a file as UTF-8 (`export --out`); throws a Node-style error when it cannot. */
+  readonly writeFile?: (path: string, text: string) => void;
 }
 
 export interface CliDeps {
@@ -35,6 +41,9 @@ Commands:
   explain FILE    forward values, the chain rule with shapes, the backprop steps with
                   their numbers, memory, linearity and a gradient check
   check FILE      the gradient check only
+  export FILE --to pytorch|numpy
+                  the model block as a runnable Python program: PyTorch (autograd, an SGD
+                  loop to start training from) or NumPy (the backward pass by hand)
 
 FILE is a Markdown note (.md, .markdown: every \`\`\`model block in it), a .model file, a .py
 file, or any other text read as one snippet. - reads standard input (as Markdown unless
@@ -46,22 +55,28 @@ Options:
   --format F       text (default), markdown (explain only) or json
   --kind K         read FILE as markdown, model, python or snippet
   --step H         finite-difference step of the gradient check (default 1e-6)
+  --to T           export as pytorch or numpy (export)
+  --out FILE       write the exported program to FILE instead of standard output (export)
   --help           show this help
   --version        show the version
 
-Exit status: 0 all well, 1 a gradient check failed, 2 spec errors or bad usage.
+Exit status: 0 all well, 1 a gradient check failed, 2 spec errors, bad usage, or a block
+export cannot write.
 `;
 
 class UsageError extends Error {}
 
 interface Parsed {
-  readonly command: 'explain' | 'check';
+  readonly command: 'explain' | 'check' | 'export';
   readonly file: string;
   readonly block: number | null;
   readonly wrt: string | null;
   readonly format: 'text' | 'markdown' | 'json';
   readonly kind: SourceKind | null;
   readonly step: number | null;
+  /** export: the program's library, and the file to write it to (null: stdout). */
+  readonly to: ExportTarget | null;
+  readonly out: string | null;
 }
 
 const kinds: readonly SourceKind[] = ['markdown', 'model', 'python', 'snippet'];
@@ -69,7 +84,7 @@ const kinds: readonly SourceKind[] = ['markdown', 'model', 'python', 'snippet'];
 function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
   const positional: string[] = [];
   const opts = new Map<string, string>();
-  const valued = new Set(['block', 'wrt', 'format', 'kind', 'step']);
+  const valued = new Set(['block', 'wrt', 'format', 'kind', 'step', 'to', 'out']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
@@ -91,11 +106,27 @@ function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
   }
   if (positional.length === 0) throw new UsageError('no command given');
   const [command, file, ...extra] = positional;
-  if (command !== 'explain' && command !== 'check') {
-    throw new UsageError(`unknown command ${command} — use explain or check`);
+  if (command !== 'explain' && command !== 'check' && command !== 'export') {
+    throw new UsageError(`unknown command ${command} — use explain, check or export`);
   }
   if (file === undefined) throw new UsageError(`${command} needs a FILE (or - for standard input)`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+
+  const to = opts.get('to') ?? null;
+  const out = opts.get('out') ?? null;
+  if (command === 'export') {
+    for (const other of ['format', 'wrt', 'step']) {
+      if (opts.has(other)) throw new UsageError(`--${other} is not an option of export`);
+    }
+    if (to === null) throw new UsageError('export needs --to pytorch or --to numpy');
+    if (to !== 'pytorch' && to !== 'numpy') {
+      throw new UsageError(`--to ${to}: export as pytorch or numpy`);
+    }
+    if (out !== null && out.trim() === '') throw new UsageError('--out needs a file name');
+  } else {
+    if (to !== null) throw new UsageError('--to is an option of export');
+    if (out !== null) throw new UsageError('--out is an option of export');
+  }
 
   const format = opts.get('format') ?? 'text';
   const formats = command === 'explain' ? ['text', 'markdown', 'json'] : ['text', 'json'];
@@ -135,6 +166,8 @@ function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
     format: format as Parsed['format'],
     kind: kind as SourceKind | null,
     step,
+    to: to as ExportTarget | null,
+    out,
   };
 }
 
@@ -161,7 +194,7 @@ export function runCli(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1
       io.stderr(`backprop-notes: ${err.message}\n\n${usage}`);
       return 2;
     }
-    if (err instanceof ExplainError) {
+    if (err instanceof ExplainError || err instanceof ExportError) {
       io.stderr(`backprop-notes: ${err.message}\n`);
       return 2;
     }
@@ -208,6 +241,7 @@ function run(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
     }
     blocks = [blocks[parsed.block - 1]];
   }
+  if (parsed.command === 'export') return exportCommand(parsed, blocks, text, shown, io);
   // explain checks a sample of each tensor (an overview); check looks at every element up to
   // the gradient check's own limit.
   const sample = parsed.command === 'explain' ? { maxElementsPerTensor: explainCheckSample } : {};
@@ -231,6 +265,53 @@ function run(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
     io.stdout(renderText(explained, { sections: ['check', 'notices'] }));
   }
   return exitCodeFor(explained.blocks);
+}
+
+/**
+ * `export`: one block (the only one, or `--block N`) as a Python program on stdout or in `--out`.
+ * Spec errors are printed as FILE:LINE:COL lines (exit 2): a program of half a model would run
+ * and mislead.
+ */
+function exportCommand(
+  parsed: Parsed,
+  blocks: readonly ModelBlock[],
+  text: string,
+  shown: string,
+  io: CliIo,
+): 0 | 2 {
+  if (blocks.length > 1) {
+    throw new UsageError(
+      `${shown} has ${blocks.length} model blocks and export writes one program — choose one with --block N (1 to ${blocks.length})`,
+    );
+  }
+  const block = blocks[0];
+  if (block.errors.length > 0) {
+    for (const e of block.errors) {
+      io.stderr(`${shown}:${e.range.start.line + 1}:${e.range.start.column + 1}: ${e.message}\n`);
+    }
+    io.stderr(`backprop-notes: fix the errors above, then export again\n`);
+    return 2;
+  }
+  const options = { source: shown, text };
+  const program =
+    parsed.to === 'numpy' ? exportNumPy(block, options) : exportPyTorch(block, options);
+  if (parsed.out === null) {
+    io.stdout(program);
+    return 0;
+  }
+  if (!io.writeFile) throw new Error('this build cannot write files; leave out --out');
+  try {
+    io.writeFile(parsed.out, program);
+  } catch (err) {
+    const code = (err as { code?: string } | null)?.code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : readError(err);
+    io.stderr(`backprop-notes: cannot write ${parsed.out}: ${why}\n`);
+    return 2;
+  }
+  io.stderr(
+    `backprop-notes: wrote ${parsed.out} (${parsed.to === 'numpy' ? 'NumPy' : 'PyTorch'}, block ${block.index + 1} of ${shown})\n`,
+  );
+  return 0;
 }
 
 /** Errors go to stderr as FILE:LINE:COL lines, so the stdout rendering leaves them out. */

@@ -849,7 +849,12 @@ function titleLines(plan: ProgramPlan): string[] {
 /** The program's header docstring. */
 export function docstring(plan: ProgramPlan, summary: readonly string[]): string[] {
   const titled = titleLines(plan);
-  const title = titled.length > 0 ? titled : ['A model from Backprop Notes'];
+  const title =
+    titled.length > 0
+      ? titled
+      : [
+          `Model block ${plan.block.index + 1}${plan.options.source ? ` of ${plan.options.source}` : ''}`,
+        ];
   const from = plan.options.source
     ? `${plan.options.source}${plan.block.index > 0 || plan.options.source.endsWith('.md') ? ` (block ${plan.block.index + 1})` : ''}`
     : `model block ${plan.block.index + 1}`;
