@@ -31,6 +31,10 @@ export function startCodeServer(options: {
   startTimeoutMs?: number;
   onOutput?: (line: string) => void;
   tempParent?: string;
+  /** .vsix files installed (--install-extension) before the server starts. */
+  installExtensions?: string[];
+  /** VS Code's display language (argv.json `locale`), e.g. 'ko'; needs its language pack installed. */
+  locale?: string;
 }): Promise<CodeServer>;
 
 export function workbenchUrl(options: WorkbenchUrlOptions & { port: number }): string;

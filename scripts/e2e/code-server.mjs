@@ -6,7 +6,7 @@
 // Why the URL: code-server refuses --extensionDevelopmentPath/--extensionTestsPath on its command
 // line, but the web workbench reads them from the `payload` query parameter.
 /* global setTimeout, clearTimeout, URLSearchParams */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,6 +68,11 @@ function endOnExit(pid, temp) {
  * @param {number} [options.startTimeoutMs] default 60 s.
  * @param {(line: string) => void} [options.onOutput] every line the server prints.
  * @param {string} [options.tempParent] where the temporary folder goes (default: the OS's).
+ * @param {string[]} [options.installExtensions] .vsix files installed before the server starts
+ *   (`--install-extension`; a folder cannot be installed this way).
+ * @param {string} [options.locale] VS Code's display language, e.g. `ko`: written to the user
+ *   data's argv.json as "Configure Display Language" does. Needs a language pack for it among
+ *   the installed extensions; without one VS Code stays in English.
  */
 export async function startCodeServer(options) {
   const { workspace, port = 0, startTimeoutMs = 60_000, onOutput } = options;
@@ -100,6 +105,47 @@ export async function startCodeServer(options) {
     ),
   );
 
+  if (options.locale) {
+    writeFileSync(
+      join(userData, 'User', 'argv.json'),
+      JSON.stringify({ locale: options.locale }, null, 2),
+    );
+  }
+  const env = {
+    ...process.env,
+    EXTENSIONS_GALLERY: '{}', // no marketplace is reachable here
+    XDG_CONFIG_HOME: dir('xdg-config'),
+    XDG_DATA_HOME: dir('xdg-data'),
+    XDG_CACHE_HOME: dir('xdg-cache'),
+    VSCODE_PROXY_URI: '',
+  };
+  for (const vsix of options.installExtensions ?? []) {
+    const install = spawnSync(
+      process.execPath,
+      [
+        codeServerEntry,
+        '--config',
+        configFile,
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        dir('extensions'),
+        '--install-extension',
+        resolve(vsix),
+      ],
+      { env, encoding: 'utf8', timeout: 120_000 },
+    );
+    if (install.status !== 0) {
+      rmSync(temp, { recursive: true, force: true });
+      throw new Error(
+        `code-server --install-extension ${vsix} failed (exit ${install.status ?? install.signal}):
+` +
+          `${install.stdout}
+${install.stderr}`,
+      );
+    }
+  }
+
   const args = [
     codeServerEntry,
     '--bind-addr',
@@ -123,14 +169,7 @@ export async function startCodeServer(options) {
     // Its own process group, so stop() ends the server and every process it started.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      EXTENSIONS_GALLERY: '{}', // no marketplace is reachable here
-      XDG_CONFIG_HOME: dir('xdg-config'),
-      XDG_DATA_HOME: dir('xdg-data'),
-      XDG_CACHE_HOME: dir('xdg-cache'),
-      VSCODE_PROXY_URI: '',
-    },
+    env,
   });
 
   const output = [];

@@ -73,6 +73,10 @@ export interface WindowOptions {
 export interface StartOptions extends WindowOptions {
   /** Print the server's and the page's output as it comes (default: env BACKPROP_NOTES_E2E_VERBOSE=1). */
   verbose?: boolean;
+  /** .vsix files installed into the server before it starts (a packaged extension, a language pack). */
+  installExtensions?: string[];
+  /** VS Code's display language (e.g. 'ko', set as argv.json's `locale`); needs its language pack. */
+  locale?: string;
 }
 
 export interface VSCodeWindow {
@@ -131,6 +135,8 @@ export async function startVSCode(options: StartOptions): Promise<VSCodeSession>
     // code-server.mjs also removes when this process is interrupted.
     const server = await startCodeServer({
       workspace: resolve(options.workspace),
+      installExtensions: options.installExtensions,
+      locale: options.locale,
       onOutput: verbose
         ? (line: string) => process.stderr.write(`[code-server] ${line}\n`)
         : undefined,
