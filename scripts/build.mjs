@@ -6,6 +6,8 @@
 //   extension  src/extension/extension.ts    → dist/extension.js  (extension host, CJS, `vscode` external;
 //                                                                  no engine code: that is the worker's)
 //   worker     src/extension/engine-worker.ts → dist/worker.js    (worker thread: spec + engine + explain)
+//   markdown-preview  src/notes/markdown-preview.ts → dist/markdown-preview.js (the Markdown preview's
+//              plugin: the engine again, required by the extension only when a preview asks for it)
 //   webview    webview/main.ts, style.css    → dist/webview.js, dist/webview.css (browser), and
 //              KaTeX's stylesheet and fonts  → dist/katex/        (served from the extension's own files)
 //   web-extension  src/extension/extension.ts → dist/web/extension.js (the browser's extension host:
@@ -58,6 +60,13 @@ const targets = {
     outfile: join(outdir, 'extension.js'),
     external: ['vscode'],
     loader: { '.md': 'text' }, // New Study Note's sample note
+  }),
+  // VS Code's Markdown preview plugin (model blocks with their values): the engine again, in a
+  // bundle of its own that the extension requires only when a preview asks for it.
+  'markdown-preview': (outdir) => ({
+    ...node,
+    entryPoints: [join(root, 'src/notes/markdown-preview.ts')],
+    outfile: join(outdir, 'markdown-preview.js'),
   }),
   worker: (outdir) => ({
     ...node,

@@ -21,6 +21,9 @@ import { newStudyNote } from './new-study-note';
 import { engineWorkerLocation } from './worker-location';
 import { commandIds, explanationViewType } from './ids';
 import { ExplanationPanel, type PanelDependencies } from './panel';
+import { markdownPreviewPlugin } from './markdown-preview-loader';
+import { registerNotesFeatures, trainActionCommand } from './notes-features';
+import type { TrainingRun } from '../protocol';
 import { engineSettings } from './settings';
 
 /** What `activate` returns: used by the extension-host tests, stable for other extensions too. */
@@ -41,6 +44,10 @@ export interface BackpropNotesApi {
   liveInsights(uri: vscode.Uri): Promise<DocumentInsights | undefined>;
   /** Milliseconds from each edit to its live answer (previews, diagnostics), newest last. */
   liveLatencies(): readonly number[];
+  /** The latest training run (Backprop Notes: Train), or null. */
+  training(): TrainingRun | null;
+  /** VS Code's Markdown preview calls this (`markdown.markdownItPlugins`): model blocks with values. */
+  extendMarkdownIt(md: unknown): unknown;
 }
 
 export function activate(context: vscode.ExtensionContext): BackpropNotesApi | undefined {
@@ -83,7 +90,27 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
         .then((choice) => (choice ? log.show() : undefined));
     },
   });
-  const deps: PanelDependencies = { extensionUri: context.extensionUri, engine, log, rendered };
+  const deps: PanelDependencies = {
+    extensionUri: context.extensionUri,
+    engine,
+    log,
+    rendered,
+    // The Train tab's buttons run the same commands as the palette.
+    onTrainAction: (action, panel) => {
+      const { uri, target } = panel.source;
+      const args =
+        action === 'start' && uri
+          ? [uri, target.kind === 'block' ? target.line : target.kind === 'file' ? 0 : undefined]
+          : [];
+      void vscode.commands.executeCommand(trainActionCommand(action), ...args);
+    },
+  };
+  const notesFeatures = registerNotesFeatures({
+    workerPath: engineWorkerLocation(context.extensionUri),
+    timeLimitMs: () => engineSettings().timeLimitMs,
+    log,
+    panel: () => deps,
+  });
   const editorFeatures = registerEditorFeatures({
     workerPath: engineWorkerLocation(context.extensionUri),
     timeLimitMs: () => engineSettings().timeLimitMs,
@@ -109,6 +136,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
       ),
     ),
     editorFeatures,
+    notesFeatures,
     vscode.commands.registerCommand(commandIds.showLog, () => log.show()),
     vscode.commands.registerCommand(commandIds.newStudyNote, newStudyNote),
     vscode.window.registerWebviewPanelSerializer(explanationViewType, {
@@ -123,6 +151,8 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
   log.info(`activated (VS Code ${vscode.version})`);
 
   return {
+    training: () => notesFeatures.training,
+    extendMarkdownIt: markdownPreviewPlugin(context.extensionUri, log),
     liveInsights: (uri) => editorFeatures.liveInsights(uri),
     liveLatencies: () => editorFeatures.liveLatencies(),
     renderCount: () => renders.length,

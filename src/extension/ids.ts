@@ -11,6 +11,14 @@ export const commandIds = {
   checkGradients: 'backpropNotes.checkGradients',
   /** Turns the inline previews (softmax probabilities, shapes) on or off. */
   togglePreviews: 'backpropNotes.togglePreviews',
+  /** Inserts the derivation of a chosen tensor's gradient below the block, as Markdown. */
+  insertDerivation: 'backpropNotes.insertDerivation',
+  /** Runs gradient-descent steps on the block, plotting the loss in the panel. */
+  train: 'backpropNotes.train',
+  /** Stops the running training. */
+  stopTraining: 'backpropNotes.stopTraining',
+  /** Writes the finished training run's values into the block (one undoable edit). */
+  applyTraining: 'backpropNotes.applyTraining',
   /** Opens the two-layer sample note as a new untitled Markdown document to start from. */
   newStudyNote: 'backpropNotes.newStudyNote',
 } as const;

@@ -18,6 +18,13 @@ import { bmatrix, bytesText, compactNumber, numberLatex, shapeText } from './for
 export interface MarkdownOptions extends RenderOptions {
   /** Heading level of each block's title (default 2: `##`). */
   readonly headingLevel?: number;
+  /** The block's title instead of `Block 1 — L = 0.3054` (Insert Derivation names its tensor). */
+  readonly title?: string;
+  /**
+   * Show the values (default true). False leaves the symbols only: the backprop steps without
+   * their "With the numbers" block (a derivation to read before the numbers).
+   */
+  readonly numbers?: boolean;
 }
 
 export function renderMarkdown(x: Renderable, options: MarkdownOptions = {}): string {
@@ -52,7 +59,7 @@ function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
       ? `Block ${e.index + 1} — ${inline(`${e.root.label} = ${numberLatex(e.root.value, o.digits)}`)}`
       : `Block ${e.index + 1} — ${inline(e.root.label)} (${shapeText(e.root.shape)})`
     : `Block ${e.index + 1}`;
-  out.push(`${h(0)} ${title}`);
+  out.push(`${h(0)} ${o.title ?? title}`);
   const section = (name: string, lines: string[]): void => {
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     if (lines.length === 0) return;
@@ -164,7 +171,7 @@ function steps(e: Explanation, o: MarkdownOptions): string[] {
   const rules = shown.map((s) => s.latex.replace(/ = /, ' &= '));
   out.push(...math(`\\begin{aligned}\n${rules.join(' \\\\\n')}\n\\end{aligned}`));
   const values = shown
-    .filter((s) => s.kind !== 'seed')
+    .filter((s) => s.kind !== 'seed' && o.numbers !== false)
     .map((s) => `${s.symbol} &= ${valueLatex(s.value, o)}`);
   if (values.length > 0) {
     out.push(
