@@ -922,11 +922,11 @@ export function forwardLines(plan: ProgramPlan): string[] {
   return out;
 }
 
-/** `{"X": X.grad, …}` as a Python dict literal over several lines when long. */
-export function dictLiteral(entries: readonly (readonly [string, string])[]): string {
+/** `{"X": X.grad, …}` as a Python dict literal, over several lines when `indent` + it is long. */
+export function dictLiteral(entries: readonly (readonly [string, string])[], indent = 12): string {
   if (entries.length === 0) return '{}';
   const items = entries.map(([k, v]) => `${JSON.stringify(k)}: ${v}`);
   const one = `{${items.join(', ')}}`;
-  if (one.length <= 72) return one;
+  if (indent + one.length <= LINE_WIDTH) return one;
   return `{\n${items.map((i) => `    ${i},`).join('\n')}\n}`;
 }

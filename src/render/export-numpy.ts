@@ -557,6 +557,11 @@ const HELPERS: Record<
   },
 };
 
+/** The ops the NumPy backward pass has a rule for (what the tests check against the engine's). */
+export function numpyBackwardOps(): string[] {
+  return Object.keys(VJP);
+}
+
 /** Writes the backward pass: one block of lines per backprop step of the Explanation. */
 class Backward {
   private readonly lines: string[] = [];
