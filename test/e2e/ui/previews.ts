@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { compactNumber } from '../../../src/render/format';
 import type { JsonDocument } from '../../../src/render/json';
 import { repoRoot } from '../harness';
 import type { UiTest } from '../target';
@@ -15,18 +16,20 @@ const SOFTMAX_LINE = 'P  = softmax(Z2)';
 const W2_LINE = 'param  W2 = randn(3, 2, seed=';
 
 /** The CLI's probabilities P for the note's text (after `edit`), as the preview should print them. */
-function expectedPreview(text: string): { text: string; rows: number[][] } {
+function expectedPreview(text: string): { text: string; rows: number[][]; loss: string } {
   const run = spawnSync(
     process.execPath,
     [join(repoRoot, 'dist', 'cli.js'), 'explain', '-', '--kind', 'markdown', '--format', 'json'],
     { input: text, encoding: 'utf8' },
   );
   assert.ok(run.stdout, `the CLI printed nothing (exit ${run.status}): ${run.stderr}`);
-  const p = (JSON.parse(run.stdout) as JsonDocument).blocks[0].nodes.find((n) => n.name === 'P');
+  const block = (JSON.parse(run.stdout) as JsonDocument).blocks[0];
+  const p = block.nodes.find((n) => n.name === 'P');
   assert.ok(p, 'the CLI has no P');
   const rows = p.value as number[][];
   return {
     rows,
+    loss: `L = ${compactNumber(block.root!.value as number, 4)}`,
     text: `⟶ ${rows.map((r) => `[${r.map((x) => x.toFixed(2)).join(' ')}]`).join(' ')}  Σ=1`,
   };
 }
@@ -165,6 +168,12 @@ export const previewUiTests: UiTest[] = [
       }
       const last = await previewOn(page, SOFTMAX_LINE);
       assert.equal(last?.text, expected.text, 'back to seed=2: the first preview again');
+      // The CodeLens above the block catches up (VS Code refreshes lenses on its own schedule).
+      const lenses = page.locator('.codelens-decoration');
+      await lenses.filter({ hasText: expected.loss }).first().waitFor({ timeout: 15_000 });
+      const lensText = (await lenses.first().textContent()) ?? '';
+      assert.match(lensText, /Explain Backprop\s*\|\s*Check Gradients\s*\|\s*L = /);
+      note(`CodeLens: ${lensText}`);
       note(
         `edit → updated preview: median ${median(latencies).toFixed(0)} ms over ${latencies.length} edits ` +
           `(each ${latencies.map((ms) => ms.toFixed(0)).join(', ')} ms; page clock, keypress to painted text)`,
