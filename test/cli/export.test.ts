@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { type CliIo, runCli } from '../../src/cli/run';
+import { type CliDeps, type CliIo, runCli } from '../../src/cli/run';
 import { parseSource } from '../../src/spec/index';
-import type { ModelBlock } from '../../src/spec/model';
 
 interface Run {
   code: number;
@@ -21,10 +20,7 @@ interface Run {
 function cli(
   args: string[],
   files: Record<string, string> = {},
-  parse: (text: string, kind: Parameters<typeof parseSource>[1] & string) => ModelBlock[] = (
-    text,
-    kind,
-  ) => parseSource(text, kind),
+  parse: CliDeps['parse'] = (text, kind) => parseSource(text, kind),
 ): Run {
   let stdout = '';
   let stderr = '';
@@ -137,7 +133,7 @@ test('export: several blocks without --block, spec errors and bad usage exit 2 w
 });
 
 test('export of a block using an op the export cannot write: exit 2, the op named, no stack', () => {
-  const parse = (text: string, kind: 'markdown' | 'model' | 'python' | 'snippet') => {
+  const parse: CliDeps['parse'] = (text, kind) => {
     const blocks = parseSource(text, kind);
     for (const n of blocks[0].graph.nodes) if (n.op === 'tanh') (n as { op: string }).op = 'erfinv';
     return blocks;
