@@ -33,8 +33,11 @@ export interface TrainingSettings {
   readonly steps: number;
 }
 
-/** The Train command's defaults (its settings, when they exist, override these). */
-export const defaultTraining: TrainingSettings = { learningRate: 0.1, steps: 100 };
+/**
+ * What the Train command proposes when a block sets nothing (notes-features.ts asks with these
+ * filled in); a block's `# train: lr=… steps=…` comment or fence info overrides them, as in Train.
+ */
+export const defaultTraining: TrainingSettings = { learningRate: 0.1, steps: 200 };
 
 export interface ExportOptions {
   /** The file the block came from, as the program's header names it (`samples/two-layer-network.md`). */
@@ -46,7 +49,10 @@ export interface ExportOptions {
   readonly text?: string;
   /** Where `text` starts in its file, 0-based (a selection's start); default line 0. */
   readonly origin?: SourcePosition;
-  /** The training loop's settings (PyTorch); default `defaultTraining`. */
+  /**
+   * The training loop's settings (PyTorch). Default: the block's own (`# train: lr=0.5
+   * steps=300`, or the fence's `{lr=… steps=…}`), else `defaultTraining`.
+   */
   readonly training?: TrainingSettings;
 }
 
@@ -596,6 +602,16 @@ export class ProgramPlan {
     if (text === null) return st.comment;
     const m = /^\s*#\s?(.*)$/.exec(text.slice(st.range.end.column));
     return m ? m[1].trimEnd() : null;
+  }
+
+  /** The block's own lines of the source text (null without the text). */
+  get blockText(): string | null {
+    if (!this.textLines) return null;
+    const lines: string[] = [];
+    for (let line = this.block.range.start.line; line <= this.block.range.end.line; line++) {
+      lines.push(this.sourceLine(line) ?? '');
+    }
+    return lines.join('\n');
   }
 
   /** Comment lines above the first statement (the block's title, usually). */

@@ -14,6 +14,7 @@
  * above 20 (torch switches to x itself there; `threshold=700` keeps log(1 + eˣ)).
  */
 import type { Tensor } from '../engine/tensor';
+import { trainSettings } from '../notes/train';
 import type { ModelBlock } from '../spec/model';
 import {
   type Dialect,
@@ -209,7 +210,7 @@ export function exportPyTorch(block: ModelBlock, options: ExportOptions = {}): s
   const rootVar = plan.vars.get(root.node.id)!;
   const rootName = root.name;
   const scalar = root.node.value.size === 1;
-  const training = options.training ?? defaultTraining;
+  const training = trainingFor(plan, options);
 
   const out: string[] = [];
   out.push(
@@ -269,11 +270,28 @@ export function exportPyTorch(block: ModelBlock, options: ExportOptions = {}): s
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
 }
 
+interface Training {
+  readonly learningRate: number;
+  readonly steps: number;
+  /** Where the numbers come from, for the comment. */
+  readonly from: string;
+}
+
+/** The options' settings, else the block's own (as Train reads them), else Train's proposal. */
+function trainingFor(plan: ProgramPlan, options: ExportOptions): Training {
+  if (options.training) return { ...options.training, from: 'these settings' };
+  const own = trainSettings(plan.blockText ?? '', plan.block.info ?? '');
+  const learningRate = own.learningRate ?? defaultTraining.learningRate;
+  const steps = own.steps ?? defaultTraining.steps;
+  const from =
+    own.learningRate !== undefined || own.steps !== undefined
+      ? "the block's own settings (as Train reads them)"
+      : 'the values the Train command proposes';
+  return { learningRate, steps, from };
+}
+
 /** The commented training loop: the forward lines again, backward, an SGD step. */
-function trainingLoop(
-  plan: ProgramPlan,
-  training: { learningRate: number; steps: number },
-): string[] {
+function trainingLoop(plan: ProgramPlan, training: Training): string[] {
   const root = plan.root!;
   const rootVar = plan.vars.get(root.node.id)!;
   const params = plan.statementLines.filter(
@@ -282,7 +300,8 @@ function trainingLoop(
   const lr = pyFloat(training.learningRate);
   const head = [
     section('Training: a starting point for training at scale (uncomment to run)'),
-    `# Plain gradient descent with the Train command's settings: learning rate ${lr}, ${training.steps} steps.`,
+    `# Plain gradient descent as Backprop Notes' Train runs it (p ← p − lr·∂${root.name}/∂p), with`,
+    `# ${training.from}: learning rate ${lr}, ${training.steps} steps.`,
   ];
   if (params.length === 0) {
     return [

@@ -56,8 +56,18 @@ test('export --to pytorch prints the program of a one-block file, exit 0', () =>
   assert.ok(r.stdout.includes('Exported by Backprop Notes from samples/xor.model.'));
   assert.ok(r.stdout.includes('L = F.binary_cross_entropy(p, y)'));
   assert.ok(r.stdout.includes('\nL.backward()\n'));
-  assert.ok(r.stdout.includes('# optimizer = torch.optim.SGD([W1, b1, W2, b2], lr=0.1)'));
-  assert.ok(r.stdout.includes('# for step in range(100):'));
+  // The training loop takes the block's own settings, as Train does (else Train's 0.1 and 200).
+  const own = /#\s*train:.*?lr=([0-9.]+).*?steps=(\d+)/.exec(
+    readFileSync('samples/xor.model', 'utf8'),
+  );
+  const [lr, steps] = own ? [Number(own[1]), Number(own[2])] : [0.1, 200];
+  assert.ok(
+    r.stdout.includes(
+      `# optimizer = torch.optim.SGD([W1, b1, W2, b2], lr=${Number.isInteger(lr) ? lr.toFixed(1) : String(lr)}`,
+    ),
+    r.stdout,
+  );
+  assert.ok(r.stdout.includes(`# for step in range(${steps}):`));
 });
 
 test('export --to numpy --block N picks one block of a note', () => {
@@ -140,9 +150,15 @@ test('export of a block using an op the export cannot write: exit 2, the op name
   };
   const r = cli(['export', 'samples/xor.model', '--to', 'pytorch'], {}, parse);
   assert.equal(r.code, 2);
-  assert.match(
+  const line =
+    readFileSync('samples/xor.model', 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('H = tanh')) + 1;
+  assert.ok(
+    r.stderr.startsWith(
+      `backprop-notes: The op 'erfinv' (line ${line}: H = tanh(X @ W1 + b1)) has no PyTorch counterpart`,
+    ),
     r.stderr,
-    /^backprop-notes: The op 'erfinv' \(line 13: H = tanh\(X @ W1 \+ b1\)\) has no PyTorch counterpart/,
   );
   assert.equal(r.stdout, '');
   noStack(r.stderr);
