@@ -248,8 +248,11 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
       message: null,
       applied: false,
     };
+    // While running, `run.losses` stays empty (the plot gets a fresh sample at each post).
     const post = () =>
-      ExplanationPanel.instance?.postTraining(run && { ...run, losses: sample(losses) });
+      ExplanationPanel.instance?.postTraining(
+        run && (run.status === 'running' ? { ...run, losses: sample(losses) } : run),
+      );
     post();
     const version = document.version;
     const client = new EngineClient<NotesQuery, Ok>({
@@ -308,7 +311,13 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
     if (outcome.status === 'done' && outcome.response.answer.what === 'train') {
       const result = outcome.response.answer;
       losses.splice(0, losses.length, ...result.losses);
-      run = { ...run, done: steps, finalLoss: result.finalLoss, status: 'done' };
+      run = {
+        ...run,
+        losses: sample(losses),
+        done: steps,
+        finalLoss: result.finalLoss,
+        status: 'done',
+      };
       finished = { uri: document.uri, version, edits: result.edits };
       post();
       options.log.info(`train: done, loss ${losses[0]} → ${result.finalLoss}`);
@@ -324,11 +333,11 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
         )
         .then((choice) => (choice ? applyTraining() : undefined));
     } else if (outcome.status === 'failed') {
-      run = { ...run, status: 'failed', message: outcome.message };
+      run = { ...run, losses: sample(losses), status: 'failed', message: outcome.message };
       post();
       void fail(outcome.message);
     } else {
-      run = { ...run, done: losses.length, status: 'cancelled' };
+      run = { ...run, losses: sample(losses), done: losses.length, status: 'cancelled' };
       post();
       options.log.info(`train: stopped after ${losses.length} steps`);
     }

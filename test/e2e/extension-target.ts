@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { repoRoot } from './harness';
 import type { E2ETarget } from './target';
 import { explainUiTests } from './ui/explain';
+import { notesUiTests } from './ui/notes';
 import { previewUiTests } from './ui/previews';
 
 export const extensionTarget: E2ETarget = {
@@ -19,5 +20,5 @@ export const extensionTarget: E2ETarget = {
       cwd: repoRoot,
     });
   },
-  uiTests: [...explainUiTests, ...previewUiTests],
+  uiTests: [...explainUiTests, ...previewUiTests, ...notesUiTests],
 };

@@ -169,8 +169,9 @@ describe('training', () => {
         }),
       /learning rate/,
     );
-    const plan = trainingPlan(read('xor.model') + '\n# train: lr=0.5 steps=300\n', 'model', 0);
-    assert.deepEqual(plan.settings, { learningRate: 0.5, steps: 300 });
+    // The sample says how to train it: # train: lr=1 steps=600.
+    const plan = trainingPlan(read('xor.model'), 'model', 0);
+    assert.deepEqual(plan.settings, { learningRate: 1, steps: 600 });
     assert.deepEqual(plan.params, ['W1', 'b1', 'W2', 'b2']);
   });
 });
