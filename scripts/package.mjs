@@ -33,7 +33,8 @@ const shipped = [
 
 /**
  * Builds and packs the extension; resolves to the .vsix's path.
- * @param {{ out?: string, log?: (line: string) => void }} [options]
+ * @param {{ out?: string, log?: (line: string) => void, quiet?: boolean }} [options]
+ *   quiet: keep vsce's listing of the packed files off stdout (the tests' output).
  */
 export async function packageExtension(options = {}) {
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -49,6 +50,8 @@ export async function packageExtension(options = {}) {
     await build(targetNames, { production: true, outdir: join(stage, 'dist') });
     log(`production build: ${Date.now() - started} ms`);
     const { createVSIX } = require('@vscode/vsce');
+    const print = console.log;
+    if (options.quiet) console.log = () => undefined;
     await createVSIX({
       cwd: stage,
       packagePath: out,
@@ -56,6 +59,8 @@ export async function packageExtension(options = {}) {
       dependencies: false,
       allowMissingRepository: true,
       rewriteRelativeLinks: false,
+    }).finally(() => {
+      console.log = print;
     });
     return out;
   } finally {

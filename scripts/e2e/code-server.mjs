@@ -7,7 +7,16 @@
 // line, but the web workbench reads them from the `payload` query parameter.
 /* global setTimeout, clearTimeout, URLSearchParams */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { codeServerEntry } from './install.mjs';
@@ -146,6 +155,8 @@ ${install.stderr}`,
     }
   }
 
+  if (options.locale) writeLanguagePacks(userData, join(temp, 'extensions'));
+
   const args = [
     codeServerEntry,
     '--bind-addr',
@@ -270,6 +281,41 @@ ${install.stderr}`,
     await stop();
     throw error;
   }
+}
+
+/**
+ * Writes <user-data>/languagepacks.json for the language packs in `extensionsDir`, as VS Code's
+ * language pack service does when it installs one. The server resolves the display language from
+ * that file alone, and `code-server --install-extension` does not write it; without it a
+ * `locale` whose pack is installed still falls back to English.
+ */
+function writeLanguagePacks(userData, extensionsDir) {
+  const packs = {};
+  const folders = existsSync(extensionsDir) ? readdirSync(extensionsDir) : [];
+  for (const folder of folders) {
+    const manifestPath = join(extensionsDir, folder, 'package.json');
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const id = `${manifest.publisher}.${manifest.name}`.toLowerCase();
+    for (const localization of manifest.contributes?.localizations ?? []) {
+      const pack = (packs[localization.languageId] ??= {
+        hash: '',
+        extensions: [],
+        translations: {},
+        label: localization.localizedLanguageName ?? localization.languageName,
+      });
+      pack.extensions.push({ extensionIdentifier: { id }, version: manifest.version });
+      for (const t of localization.translations) {
+        pack.translations[t.id] = join(extensionsDir, folder, t.path);
+      }
+    }
+  }
+  for (const pack of Object.values(packs)) {
+    const hash = createHash('md5');
+    for (const e of pack.extensions) hash.update(e.extensionIdentifier.id).update(e.version);
+    pack.hash = hash.digest('hex');
+  }
+  writeFileSync(join(userData, 'languagepacks.json'), JSON.stringify(packs, null, 2));
 }
 
 /**
