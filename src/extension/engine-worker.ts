@@ -21,6 +21,7 @@ import type {
 } from './engine-protocol';
 import { trimForView } from './view-trim';
 import { type NotesRequest, handleNotes } from '../notes/worker';
+import { type ExportRequest, answerExport } from '../render/export-request';
 import { l10n, parseBundle } from '../l10n';
 // parentPort in a worker thread; the web build swaps in the Web Worker's scope (worker-port.web.ts).
 import { workerPort } from './worker-port';
@@ -110,10 +111,12 @@ function handleInsights(request: InsightsRequest): InsightsResponse | EngineResp
 
 const port = workerPort();
 port.onMessage((message) => {
-  const request = message as EngineRequest | InsightsRequest | L10nMessage | NotesRequest;
+  const request = message as
+    EngineRequest | InsightsRequest | L10nMessage | NotesRequest | ExportRequest;
   if ('type' in request && request.type === 'l10n') l10n.useBundle(parseBundle(request.bundle));
   else if ('type' in request && request.type === 'notes')
     handleNotes(request, (response) => port.postMessage(response));
+  else if ('type' in request && request.type === 'export') port.postMessage(answerExport(request));
   else if ('type' in request) port.postMessage(handleInsights(request));
   else handle(request, (response) => port.postMessage(response));
 });

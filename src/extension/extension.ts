@@ -14,6 +14,7 @@ import { l10n as sharedL10n } from '../l10n';
 import { type RenderedMessage, parsePanelState } from '../protocol';
 import type { DocumentInsights } from './live-insights';
 import { registerEditorFeatures } from './editor-features';
+import { registerExportCommands } from './export-command';
 import { EngineClient } from './engine-client';
 import { explainBackprop } from './explain-command';
 import { newStudyNote } from './new-study-note';
@@ -137,6 +138,11 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     ),
     editorFeatures,
     notesFeatures,
+    registerExportCommands({
+      workerPath: engineWorkerLocation(context.extensionUri),
+      timeLimitMs: () => engineSettings().timeLimitMs,
+      log,
+    }),
     vscode.commands.registerCommand(commandIds.showLog, () => log.show()),
     vscode.commands.registerCommand(commandIds.newStudyNote, newStudyNote),
     vscode.window.registerWebviewPanelSerializer(explanationViewType, {

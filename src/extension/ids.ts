@@ -19,6 +19,10 @@ export const commandIds = {
   stopTraining: 'backpropNotes.stopTraining',
   /** Writes the finished training run's values into the block (one undoable edit). */
   applyTraining: 'backpropNotes.applyTraining',
+  /** Opens the block as a PyTorch program in a new untitled Python editor. */
+  exportPyTorch: 'backpropNotes.exportPyTorch',
+  /** Opens the block as a NumPy program (its backward pass by hand) in a new untitled editor. */
+  exportNumPy: 'backpropNotes.exportNumPy',
   /** Opens the two-layer sample note as a new untitled Markdown document to start from. */
   newStudyNote: 'backpropNotes.newStudyNote',
 } as const;
