@@ -745,8 +745,16 @@ export class ProgramPlan {
 
   /** For a leaf given by an initializer rather than numbers: what the notes wrote, and why values follow. */
   private initializerComment(st: Statement, node: Node): string[] {
-    const source = st.source.trim();
-    if (/^[-+\s\d.eE[\](),]*$/.test(source)) return []; // the numbers themselves
+    const source = st.source.trim().replace(/\s+/g, ' ');
+    // The numbers themselves, bare or in np.array(…) / torch.tensor(…).
+    const bare = /^(?:(?:np|numpy|torch)\.(?:array|asarray|tensor)\(([^()]*)\))$/.exec(source);
+    if (/^[-+\s\d.eE[\](),]*$/.test(bare ? bare[1] : source)) return [];
+    if (/^(?:np|numpy)\.random\./.test(source)) {
+      return [
+        `${st.name} = ${source} in the notes: NumPy's random numbers, written out so this program`,
+        "computes the notes' own numbers.",
+      ];
+    }
     if (RANDOM.test(source)) {
       const fresh = /\brandn\b/.test(source)
         ? `torch.randn(${node.value.shape.join(', ')})`
