@@ -36,6 +36,8 @@ export interface DocumentInsights {
   /** The document version the answer is for. */
   readonly version: number;
   readonly blocks: readonly BlockInsights[];
+  /** The worker's own time for this answer, ms (the edit→preview benchmark reads it). */
+  readonly engineMs: number;
 }
 
 /** Schemes of real documents (not the Git view's, output channels' …). */
@@ -178,7 +180,7 @@ export class LiveInsights implements vscode.Disposable {
       this.refresh(document, true);
       return;
     }
-    this.results.set(key, { uri: document.uri, version, blocks });
+    this.results.set(key, { uri: document.uri, version, blocks, engineMs: answer.elapsedMs });
     if (answer.evaluated.length > 0) {
       this.log.trace(
         `live: ${document.uri.path.split('/').pop()} v${version}: ${answer.evaluated.length} of ${answer.blocks.length} blocks evaluated in ${answer.elapsedMs.toFixed(1)} ms`,
