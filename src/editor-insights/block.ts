@@ -8,6 +8,7 @@
  */
 import { explainBlock } from '../explain/build';
 import type { Explanation } from '../explain/explanation';
+import { l10n } from '../l10n';
 import { compactNumber } from '../render/format';
 import { DEFAULT_MAX_ELEMENTS, parseSource } from '../spec/index';
 import type { ModelBlock, SourcePosition, SourceRange } from '../spec/model';
@@ -110,10 +111,11 @@ function overLimitNotice(range: SourceRange, message: string, limit: number): In
     severity: 'information',
     code: 'live-limit',
     fix: null,
-    message:
-      `Not evaluated while typing: ${message.replace(/ — use smaller sizes$/, '')} ` +
-      `(backpropNotes.live.maxElements is ${limit.toLocaleString('en-US')}). ` +
-      `Explain Backprop and Check Gradients still run it; raise the setting to see previews here.`,
+    message: l10n.t(
+      'Not evaluated while typing: {0} (backpropNotes.live.maxElements is {1}). Explain Backprop and Check Gradients still run it; raise the setting to see previews here.',
+      message.replace(/ — use smaller sizes$/, ''),
+      limit.toLocaleString('en-US'),
+    ),
   };
 }
 
@@ -124,7 +126,10 @@ function engineFailure(range: SourceRange, error: unknown): InsightDiagnostic {
     severity: 'warning',
     code: 'engine',
     fix: null,
-    message: `The engine could not explain this block (${detail}). This is a bug in Backprop Notes: please report it with the block's text; editing the block may work around it.`,
+    message: l10n.t(
+      "The engine could not explain this block ({0}). This is a bug in Backprop Notes: please report it with the block's text; editing the block may work around it.",
+      detail,
+    ),
   };
 }
 
@@ -162,10 +167,17 @@ export function blockCheck(
   if (e.root === null) {
     notice =
       model.errors.length > 0
-        ? 'Nothing to check: no statement of this block evaluated. Fix the errors underlined in the block first.'
-        : 'Nothing to check: the block has no statements. Write the network in it, ending with a loss.';
+        ? l10n.t(
+            'Nothing to check: no statement of this block evaluated. Fix the errors underlined in the block first.',
+          )
+        : l10n.t(
+            'Nothing to check: the block has no statements. Write the network in it, ending with a loss.',
+          );
   } else if (diagnostics.length === 0) {
-    notice = `Nothing to check: no tensor gets a gradient from ${e.root.name}. Mark the tensors to check as param (or input).`;
+    notice = l10n.t(
+      'Nothing to check: no tensor gets a gradient from {0}. Mark the tensors to check as param (or input).',
+      e.root.name,
+    );
   }
   return { index: block.index, range: model.range, diagnostics, notice };
 }

@@ -10,6 +10,7 @@
 import { Tensor } from '../engine/tensor';
 import type { Explanation, ExplainedNode } from '../explain/explanation';
 import type { SpecError } from '../spec/model';
+import { l10n } from '../l10n';
 import type { InsightDiagnostic } from './types';
 
 export function diagnosticsOf(e: Explanation): InsightDiagnostic[] {
@@ -20,7 +21,7 @@ export function specErrorDiagnostic(error: SpecError): InsightDiagnostic {
   const fix =
     error.code === 'unknown-name' && error.suggestion
       ? {
-          title: `Change to '${error.suggestion}'`,
+          title: l10n.t("Change to '{0}'", error.suggestion),
           range: error.range,
           text: error.suggestion,
         }
@@ -51,22 +52,28 @@ function deadRelus(e: Explanation): InsightDiagnostic[] {
     if (dead.length === 0) continue;
     const lead = ':, '.repeat(t.shape.length - 1);
     const columns = dead.map((j) =>
-      input.name === null ? `in column ${j}` : `${input.name}[${lead}${j}]`,
+      input.name === null ? l10n.t('in column {0}', j) : `${input.name}[${lead}${j}]`,
     );
     const all = dead.length === units;
     const one = dead.length === 1 && !all;
-    const which = all ? 'every unit' : `unit${one ? '' : 's'} ${list(columns)}`;
-    out.push({
-      range: node.range,
-      severity: 'warning',
-      code: 'dead-relu',
-      fix: null,
-      message:
-        `Dead ReLU: ${which} ${one || all ? 'is' : 'are'} ≤ 0 for all ${samples} samples, so ` +
-        `relu passes no gradient back through ${one ? 'it' : 'them'} and the weights feeding ` +
-        `only ${one ? 'that unit' : 'those units'} get a zero gradient and stop learning. Try ` +
-        `another initialization (he(), a small positive bias) or leaky_relu.`,
-    });
+    // Whole sentences per case, so each language words its own plural.
+    const message = all
+      ? l10n.t(
+          'Dead ReLU: every unit is ≤ 0 for all {0} samples, so relu passes no gradient back through them and the weights feeding only those units get a zero gradient and stop learning. Try another initialization (he(), a small positive bias) or leaky_relu.',
+          samples,
+        )
+      : one
+        ? l10n.t(
+            'Dead ReLU: unit {0} is ≤ 0 for all {1} samples, so relu passes no gradient back through it and the weights feeding only that unit get a zero gradient and stop learning. Try another initialization (he(), a small positive bias) or leaky_relu.',
+            list(columns),
+            samples,
+          )
+        : l10n.t(
+            'Dead ReLU: units {0} are ≤ 0 for all {1} samples, so relu passes no gradient back through them and the weights feeding only those units get a zero gradient and stop learning. Try another initialization (he(), a small positive bias) or leaky_relu.',
+            list(columns),
+            samples,
+          );
+    out.push({ range: node.range, severity: 'warning', code: 'dead-relu', fix: null, message });
   }
   return out;
 }
@@ -77,22 +84,28 @@ function softmaxCrossEntropy(e: Explanation): InsightDiagnostic[] {
     if (pair.fused) continue;
     const loss = e.nodes[pair.loss];
     if (loss.range === null) continue;
-    const z = nameOf(e.nodes[pair.logits], 'the logits');
+    const z = nameOf(e.nodes[pair.logits], l10n.t('the logits'));
     const y = nameOf(e.nodes[pair.labels], 'y');
     const root = e.root?.name ?? 'L';
     const agreement = pair.agrees
-      ? `backprop here agrees to ${pair.maxAbsDifference.toExponential(1)}`
-      : `backprop here differs by ${pair.maxAbsDifference.toExponential(1)} — worth a look`;
+      ? l10n.t('backprop here agrees to {0}', pair.maxAbsDifference.toExponential(1))
+      : l10n.t(
+          'backprop here differs by {0} — worth a look',
+          pair.maxAbsDifference.toExponential(1),
+        );
     out.push({
       range: loss.range,
       severity: 'information',
       code: 'softmax-cross-entropy',
       fix: null,
-      message:
-        `softmax followed by cross_entropy: ∂${root}/∂${z} = (P − Y)/N, with P = softmax(${z}), ` +
-        `Y the one-hot rows of ${y} and N = ${pair.batch} rows (${agreement}). The fused ` +
-        `softmax_cross_entropy(${z}, ${y}) gives this gradient directly and never takes the log ` +
-        `of a probability that rounded to 0.`,
+      message: l10n.t(
+        'softmax followed by cross_entropy: ∂{0}/∂{1} = (P − Y)/N, with P = softmax({1}), Y the one-hot rows of {2} and N = {3} rows ({4}). The fused softmax_cross_entropy({1}, {2}) gives this gradient directly and never takes the log of a probability that rounded to 0.',
+        root,
+        z,
+        y,
+        pair.batch,
+        agreement,
+      ),
     });
   }
   return out;
@@ -105,5 +118,5 @@ function nameOf(node: ExplainedNode, fallback: string): string {
 /** `a`, `a and b`, `a, b and c`. */
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  return l10n.t('{0} and {1}', items.slice(0, -1).join(', '), items[items.length - 1]);
 }

@@ -5,6 +5,7 @@
  */
 import type { TensorCheck } from '../engine/gradcheck';
 import type { Explanation } from '../explain/explanation';
+import { l10n } from '../l10n';
 import { compactNumber, shapeText } from '../render/format';
 import type { CheckSettings, GradientCheckDiagnostic, Severity } from './types';
 
@@ -50,31 +51,44 @@ export function checkMessage(t: TensorCheck, root: string, settings: CheckSettin
   const head = `∂${root}/∂${t.name}`;
   const h = `h = ${compactNumber(settings.h, 3)}`;
   const checked = t.sampled
-    ? `${t.elements.length} of ${t.total} elements checked (a seeded sample)`
-    : `${t.elements.length} of ${t.total} element${t.total === 1 ? '' : 's'} checked`;
+    ? l10n.t('{0} of {1} elements checked (a seeded sample)', t.elements.length, t.total)
+    : t.total === 1
+      ? l10n.t('{0} of {1} element checked', t.elements.length, t.total)
+      : l10n.t('{0} of {1} elements checked', t.elements.length, t.total);
   const kinks =
     t.kinks > 0
-      ? `; ${t.kinks} at a kink (a relu/abs/max input within h of its corner, where the ` +
-        `derivative is not defined), not graded`
+      ? l10n.t(
+          '; {0} at a kink (a relu/abs/max input within h of its corner, where the derivative is not defined), not graded',
+          t.kinks,
+        )
       : '';
   if (t.worst === null) {
-    return (
-      `${head}: every checked element sits at a kink — a relu/abs/max input within h of its ` +
-      `corner, where the derivative is not defined — so there is nothing to compare (${h}; ` +
-      `${checked}). Nudge the inputs or weights away from the corner to check it.`
+    return l10n.t(
+      '{0}: every checked element sits at a kink — a relu/abs/max input within h of its corner, where the derivative is not defined — so there is nothing to compare ({1}; {2}). Nudge the inputs or weights away from the corner to check it.',
+      head,
+      h,
+      checked,
     );
   }
   const w = t.worst;
   const at = t.shape.length === 0 ? t.name : `${t.name}[${w.position.join(', ')}]`;
-  const verdict: Record<string, string> = {
-    good: 'good',
-    ok: 'ok',
-    doubtful: 'doubtful — check the backward rule, or try another h',
-    wrong: 'wrong — the backward rule does not match the forward function',
+  const verdict: Record<string, () => string> = {
+    good: () => l10n.t('good'),
+    ok: () => l10n.t('ok'),
+    doubtful: () => l10n.t('doubtful — check the backward rule, or try another h'),
+    wrong: () => l10n.t('wrong — the backward rule does not match the forward function'),
   };
-  return (
-    `${head}: ${verdict[t.grade]}. Worst relative error ${compactNumber(w.relativeError, 2)} at ` +
-    `${at}: analytic ${compactNumber(w.analytic, 10)}, numeric ${compactNumber(w.numeric, 10)}, ` +
-    `${h}; ${checked} (${shapeText(t.shape)})${kinks}.`
+  return l10n.t(
+    '{0}: {1}. Worst relative error {2} at {3}: analytic {4}, numeric {5}, {6}; {7} ({8}){9}.',
+    head,
+    verdict[t.grade]?.() ?? t.grade,
+    compactNumber(w.relativeError, 2),
+    at,
+    compactNumber(w.analytic, 10),
+    compactNumber(w.numeric, 10),
+    h,
+    checked,
+    shapeText(t.shape),
+    kinks,
   );
 }

@@ -8,6 +8,7 @@
  */
 import type { Nested } from '../engine/tensor';
 import type { Explanation, ExplainedNode } from '../explain/explanation';
+import { l10n } from '../l10n';
 import { compactNumber, matrixLines, shapeOf, shapeText } from '../render/format';
 import type { HoverEntry, LiveSettings } from './types';
 
@@ -30,17 +31,21 @@ export function hoversOf(e: Explanation, settings: TableSettings): HoverEntry[] 
   return entries;
 }
 
-const roleWords: Record<string, string> = {
-  param: 'parameter',
-  input: 'input',
-  const: 'constant',
-  target: 'target',
-  loss: 'loss',
-  output: 'output',
-  computed: 'computed',
-  leaf: 'leaf (gets a gradient)',
-  literal: 'literal',
-};
+/** A role in words, in the display language (asked per hover: the bundle comes at start-up). */
+function roleWord(role: string): string {
+  const words: Record<string, () => string> = {
+    param: () => l10n.t('parameter'),
+    input: () => l10n.t('input'),
+    const: () => l10n.t('constant'),
+    target: () => l10n.t('target'),
+    loss: () => l10n.t('loss'),
+    output: () => l10n.t('output'),
+    computed: () => l10n.t('computed'),
+    leaf: () => l10n.t('leaf (gets a gradient)'),
+    literal: () => l10n.t('literal'),
+  };
+  return words[role]?.() ?? role;
+}
 
 function hoverMarkdown(
   e: Explanation,
@@ -51,9 +56,7 @@ function hoverMarkdown(
   const name = node.name ?? '';
   const parts: string[] = [];
   const op = node.op === 'leaf' ? '' : ` · ${node.op}`;
-  parts.push(
-    `**${name}** · ${roleWords[node.role] ?? node.role}${op} · \`${shapeText(node.shape)}\``,
-  );
+  parts.push(`**${name}** · ${roleWord(node.role)}${op} · \`${shapeText(node.shape)}\``);
   if (node.source !== null) {
     const role = node.role !== 'computed' && node.role !== 'leaf' ? `${node.role} ` : '';
     parts.push(codeBlock(`${role}${name} = ${node.source}`, 'model-spec'));
@@ -64,8 +67,8 @@ function hoverMarkdown(
   if (isRoot) {
     parts.push(
       e.root?.seed === 'scalar'
-        ? `Backward starts here: ∂${rootName}/∂${rootName} = 1.`
-        : `Backward starts here, seeded with ones of shape \`${shapeText(node.shape)}\`.`,
+        ? l10n.t('Backward starts here: ∂{0}/∂{0} = 1.', rootName)
+        : l10n.t('Backward starts here, seeded with ones of shape `{0}`.', shapeText(node.shape)),
     );
   } else if (node.grad !== null) {
     parts.push(`**∂${rootName}/∂${name}** · \`${shapeText(shapeOf(node.grad))}\``);
@@ -73,8 +76,12 @@ function hoverMarkdown(
   } else if (e.root !== null) {
     parts.push(
       node.role === 'const' || node.role === 'target'
-        ? `No gradient: a ${node.role} is held fixed.`
-        : `No gradient: ${rootName} does not depend on ${name} through anything differentiable.`,
+        ? l10n.t('No gradient: a {0} is held fixed.', node.role)
+        : l10n.t(
+            'No gradient: {0} does not depend on {1} through anything differentiable.',
+            rootName,
+            name,
+          ),
     );
   }
   return parts.join('\n\n');
