@@ -600,7 +600,9 @@ export class ProgramPlan {
     if (!this.textLines) return st.comment;
     const text = this.sourceLine(st.range.end.line);
     if (text === null) return st.comment;
-    const m = /^\s*#\s?(.*)$/.exec(text.slice(st.range.end.column));
+    // A selection's first line starts at its origin's column, not at column 0.
+    const shift = st.range.end.line === this.originLine ? (this.options.origin?.column ?? 0) : 0;
+    const m = /^\s*#\s?(.*)$/.exec(text.slice(st.range.end.column - shift));
     return m ? m[1].trimEnd() : null;
   }
 
