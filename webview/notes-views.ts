@@ -65,6 +65,8 @@ function empty(text: string): HTMLElement {
 
 /** Kept across redraws of the panel (not across reloads: a view preference, not note state). */
 let detail: GraphDetail = 'tensors';
+/** `fit`: the whole graph in the panel's width; `actual`: 100%, scrolling. */
+let zoom: 'fit' | 'actual' = 'fit';
 let selected: string | null = null;
 
 export function graphView(e: Explanation, ctx: NotesContext, leaf: string | null): HTMLElement {
@@ -145,16 +147,19 @@ export function graphView(e: Explanation, ctx: NotesContext, leaf: string | null
       ),
     );
   });
-  // Shrink to the panel's width, but not below 80% (the text would be too small): then scroll.
-  const available = Math.max(320, window.innerWidth - 40);
-  const scale = Math.max(0.8, Math.min(1, available / Math.max(1, layout.width)));
+  // Fit: as wide as the panel, never wider than 100% nor narrower than half (then it scrolls),
+  // by CSS, so it follows the panel when it is resized. Actual: 100%.
   const svg = s(
     'svg',
     {
       class: 'graph',
       viewBox: `0 0 ${layout.width} ${layout.height}`,
-      width: Math.round(layout.width * scale),
-      height: Math.round(layout.height * scale),
+      width: layout.width,
+      height: layout.height,
+      style:
+        zoom === 'fit'
+          ? `width: 100%; max-width: ${layout.width}px; min-width: ${Math.round(layout.width / 2)}px; height: auto`
+          : null,
       role: 'img',
       'aria-label': l10n.t('Computation graph'),
     },
@@ -195,12 +200,25 @@ export function graphView(e: Explanation, ctx: NotesContext, leaf: string | null
     );
   return h(
     'div',
-    { id: 'graph', 'data-detail': detail, 'data-nodes': layout.boxes.length },
+    { id: 'graph', 'data-detail': detail, 'data-zoom': zoom, 'data-nodes': layout.boxes.length },
     h(
       'div',
       { class: 'graph-toolbar' },
       toggle('tensors', l10n.t('Named tensors')),
       toggle('ops', l10n.t('Every op')),
+      h(
+        'vscode-button',
+        {
+          class: 'zoom',
+          secondary: true,
+          'data-zoom': zoom,
+          onclick: () => {
+            zoom = zoom === 'fit' ? 'actual' : 'fit';
+            ctx.redraw();
+          },
+        },
+        zoom === 'fit' ? l10n.t('Actual size') : l10n.t('Fit to width'),
+      ),
       h(
         'span',
         { class: 'note' },

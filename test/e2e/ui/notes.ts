@@ -40,7 +40,8 @@ async function quickInput(page: Page, text: string, row: string | RegExp): Promi
 async function openAt(page: Page, note: string, line: number): Promise<void> {
   await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } });
   await quickInput(page, note, note);
-  await page.locator('.tab.active', { hasText: note }).waitFor({ timeout: 15_000 });
+  // .first(): the panel's tab (Backprop: note) is active in its own group too.
+  await page.locator('.tab.active', { hasText: note }).first().waitFor({ timeout: 15_000 });
   await quickInput(page, `:${line}`, new RegExp(`line ${line}\\b`, 'i'));
   await cursorAt(page, line);
 }
@@ -62,6 +63,12 @@ async function widen(page: Page): Promise<void> {
   await page.setViewportSize({ width: 1600, height: 1000 });
 }
 
+/** More room still for the panel: the Explorer goes (after opening files, which may reveal it). */
+async function closeSidebar(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close Primary Side Bar');
+  await page.locator('.part.sidebar').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
 export const notesUiTests: UiTest[] = [
   {
     name: 'Graph tab: the sample’s tensors left to right; clicking W2 picks it and shows its line',
@@ -74,6 +81,7 @@ export const notesUiTests: UiTest[] = [
       await runCommand(page, 'Backprop Notes: Explain Backprop');
       const frame = webviewFrame(page);
       await frame.locator('#gradient[data-leaf="W1"]').waitFor({ timeout: 60_000 });
+      await closeSidebar(page);
       await showTab(frame, 'graph');
       const nodes = frame.locator('#graph .graph-node');
       await nodes.first().waitFor();
@@ -123,6 +131,8 @@ export const notesUiTests: UiTest[] = [
       assert.equal(await frame.locator('#batch-plot .series').count(), 3);
       assert.ok((await frame.locator('table.memory-ops tbody tr').count()) >= 4);
       note(`screenshot: ${await screenshot('memory-tab')}`);
+      await frame.locator('#batch-plot').scrollIntoViewIfNeeded();
+      note(`screenshot: ${await screenshot('memory-batch-tab')}`);
     },
   },
   {
@@ -136,6 +146,7 @@ export const notesUiTests: UiTest[] = [
       await runCommand(page, 'Backprop Notes: Explain Backprop');
       const frame = webviewFrame(page);
       await frame.locator('vscode-tab-header[data-tab="linearity"]').waitFor({ timeout: 60_000 });
+      await closeSidebar(page);
       await showTab(frame, 'linearity');
       const run = frame.locator('.linear-run[data-equal="true"]');
       await run.waitFor({ timeout: 20_000 });
@@ -154,7 +165,7 @@ export const notesUiTests: UiTest[] = [
       await blocked.waitFor({ timeout: 30_000 });
       assert.equal(await frame.locator('.linear-run').count(), 0);
       assert.match((await blocked.textContent()) ?? '', /relu is not linear/);
-      await blocked.locator('.mask .katex').waitFor();
+      await blocked.locator('.mask .katex').first().waitFor();
       await screenshot('linearity-relu-tab');
     },
   },
@@ -171,6 +182,7 @@ export const notesUiTests: UiTest[] = [
       const frame = webviewFrame(page);
       const train = frame.locator('#train[data-status="done"]');
       await train.waitFor({ timeout: 60_000 });
+      await closeSidebar(page);
       note(`palette → trained and plotted: ${Date.now() - started} ms`);
       const first = Number(await train.getAttribute('data-first-loss'));
       const last = Number(await train.getAttribute('data-final-loss'));
@@ -181,15 +193,16 @@ export const notesUiTests: UiTest[] = [
       // Writing back is a button press away, and only then.
       const editorText = () =>
         page.locator('.editor-group-container').first().locator('.view-lines').innerText();
-      assert.match(await editorText(), /xavier\(2, 4/);
+      // The editor draws spaces as no-break spaces: \s matches both.
+      assert.match(await editorText(), /xavier\(2,\s4/);
       await frame.locator('#train-apply').click();
       await frame.locator('#train[data-applied="true"]').waitFor({ timeout: 10_000 });
       const deadline = Date.now() + 10_000;
-      while (/xavier\(2, 4/.test(await editorText())) {
+      while (/xavier\(2,\s4/.test(await editorText())) {
         assert.ok(Date.now() < deadline, 'the trained values were not written into the file');
         await page.waitForTimeout(200);
       }
-      assert.match(await editorText(), /param\s+W1 = \[\[/);
+      assert.match(await editorText(), /param\s+W1\s=\s\[\[/);
     },
   },
 ];
