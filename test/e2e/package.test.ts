@@ -185,7 +185,7 @@ describe('the .vsix in VS Code with Korean as its display language', { skip: ski
   it(
     '기울기 검사 reports in Korean, 새 학습 노트 opens the sample',
     { timeout: 120_000 },
-    async () => {
+    async (t) => {
       await withEvidence('korean-check-and-note', async () => {
         await openNote(page, NOTE, 30);
         await runCommand(page, 'Backprop Notes: 기울기 검사', 60_000);
@@ -193,6 +193,19 @@ describe('the .vsix in VS Code with Korean as its display language', { skip: ski
         await page
           .locator('.statusbar', { hasText: /기울기 검사: 텐서 \d+개 — 좋음 \d+개/ })
           .waitFor({ timeout: 60_000 });
+        // The Problems panel: the check's results and the live notes, worded in Korean by the
+        // engine worker (src/editor-insights through the bundle EngineClient sent it).
+        await page.keyboard.press('Control+Shift+M');
+        const problems = page.locator('.markers-panel');
+        await problems
+          .locator('.monaco-list-row', { hasText: /∂L\/∂W1: 좋음\. 최대 상대 오차/ })
+          .first()
+          .waitFor({ timeout: 20_000 });
+        await problems
+          .locator('.monaco-list-row', { hasText: 'softmax 다음에 cross_entropy' })
+          .first()
+          .waitFor({ timeout: 10_000 });
+        t.diagnostic(`screenshot: ${await screenshot(page, 'korean-problems')}`);
         await runCommand(page, 'Backprop Notes: 새 학습 노트', 30_000);
         await page
           .locator('.monaco-editor .view-lines', { hasText: '2층 신경망의 역전파' })
