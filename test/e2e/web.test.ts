@@ -90,8 +90,10 @@ describe('VS Code for the Web: the web extension', { skip: skipE2E }, () => {
 
   after(async () => {
     await context?.close();
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    server?.closeAllConnections?.();
+    // Keep-alive connections would hold close() open: end them first.
+    const closed = new Promise((r) => (server ? server.close(r) : r(undefined)));
+    server?.closeAllConnections();
+    await closed;
     if (temp) rmSync(temp, { recursive: true, force: true });
   });
 
