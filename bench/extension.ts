@@ -1,0 +1,160 @@
+// The extension-side figures of issue 5, measured in the real VS Code of the e2e harness
+// (code-server 4.100.3 + Chromium, test/e2e/harness.ts):
+//
+//   npm run bench:extension [-- --windows 5 --runs 5]
+//
+// - host bundle size: scripts/build.mjs --production (minified), dist/extension.js;
+// - the extension is built the same way (production) into a staging folder (package.json,
+//   nls, l10n, media, syntaxes, snippets, dist/) and loaded from there as development extension,
+//   so dist/ of the checkout is left alone;
+// - each of `--windows` windows (own extension host, fresh copy of samples/) runs
+//   bench/extension-host.ts inside its extension host: activate() time (the extension's own
+//   `activationMs`), Explain Backprop on samples/two-layer-network.md from the command to the
+//   webview's `rendered` message — cold (first in the window) and warm (`--runs` times with the
+//   panel open, `--runs` times after closing it) — and `2 × --runs` edits of a 60-statement
+//   block with the worker's own time for each answer (`engineMs`).
+// Prints a table of medians and min–max. Not part of `npm test`: nothing here asserts a time.
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { build } from '../scripts/build.mjs';
+import { formatLogs, repoRoot, startVSCode, waitForExit } from '../test/e2e/harness';
+import { RESULT_MARKER, type WindowResult } from './extension-result';
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} takes a whole number ≥ 1 (got ${process.argv[at + 1]}).`);
+  return value;
+}
+
+const windows = option('windows', 5);
+const runs = option('runs', 5);
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function row(name: string, values: readonly number[], goal: string): string {
+  const fmt = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return `| ${name} | ${fmt(median(values))} ms | ${fmt(min)}–${fmt(max)} | ${values.length} | ${goal} |`;
+}
+
+async function main(): Promise<void> {
+  const stage = mkdtempSync(join(tmpdir(), 'backprop-bench-ext-'));
+  try {
+    for (const item of ['package.json', 'l10n', 'media', 'syntaxes', 'snippets']) {
+      cpSync(join(repoRoot, item), join(stage, item), { recursive: true });
+    }
+    for (const nls of ['package.nls.json', 'package.nls.ko.json']) {
+      if (existsSync(join(repoRoot, nls))) cpSync(join(repoRoot, nls), join(stage, nls));
+    }
+    await build(undefined, { production: true, outdir: join(stage, 'dist') });
+    const bundleBytes = statSync(join(stage, 'dist', 'extension.js')).size;
+
+    const hostModule = join(stage, 'bench-host.js');
+    await esbuild.build({
+      entryPoints: [join(repoRoot, 'bench', 'extension-host.ts')],
+      outfile: hostModule,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode'],
+      define: { 'process.env.BENCH_EXTENSION_RUNS': JSON.stringify(String(runs)) },
+      logLevel: 'warning',
+    });
+
+    const results: WindowResult[] = [];
+    const options = {
+      workspace: join(repoRoot, 'samples'),
+      extensionDevelopmentPath: stage,
+      extensionTestsPath: hostModule,
+    };
+    const session = await startVSCode(options);
+    try {
+      for (let w = 0; w < windows; w++) {
+        const window = w === 0 ? session.window : await session.openWindow(options);
+        const code = await waitForExit(window, 300_000);
+        const line = window.logs.find((l) => l.text.includes(RESULT_MARKER));
+        if (code !== 0 || !line) {
+          throw new Error(
+            `Window ${w + 1} exited with ${code} without a result. Last log lines:\n${formatLogs(window.logs.slice(-30))}`,
+          );
+        }
+        const json = line.text.slice(line.text.indexOf(RESULT_MARKER) + RESULT_MARKER.length);
+        results.push(JSON.parse(json.slice(0, json.lastIndexOf('}') + 1)) as WindowResult);
+        process.stderr.write(`window ${w + 1}/${windows} done\n`);
+        await window.close();
+      }
+    } finally {
+      await session.close();
+    }
+
+    const all = (pick: (r: WindowResult) => number | number[]) => results.flatMap(pick);
+    console.log(
+      `Extension benchmark: ${windows} windows × ${runs} runs, VS Code 1.100.3 (code-server), production build\n`,
+    );
+    console.log(
+      `Host bundle dist/extension.js (minified): ${(bundleBytes / 1024).toFixed(1)} KiB (goal ≤ 250 KiB)\n`,
+    );
+    console.log('| measure | median | min–max | n | goal |');
+    console.log('|---|---|---|---|---|');
+    console.log(
+      row(
+        'activate()',
+        all((r) => r.activationMs),
+        '≤ 15 ms',
+      ),
+    );
+    console.log(
+      row(
+        'Explain Backprop, cold (first in window)',
+        all((r) => r.coldExplainMs),
+        '≤ 400 ms',
+      ),
+    );
+    console.log(
+      row(
+        'Explain Backprop, warm, panel open',
+        all((r) => r.warmOpenPanelMs),
+        '≤ 400 ms',
+      ),
+    );
+    console.log(
+      row(
+        'Explain Backprop, warm, new panel',
+        all((r) => r.warmNewPanelMs),
+        '≤ 400 ms',
+      ),
+    );
+    console.log(
+      row(
+        `edit → preview, engine time (${results[0].statements} statements)`,
+        all((r) => r.editEngineMs),
+        '≤ 30 ms',
+      ),
+    );
+    console.log(
+      row(
+        'edit → live answer at the host (round trip)',
+        all((r) => r.editLatencyMs),
+        '—',
+      ),
+    );
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ bundleBytes, results }));
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
