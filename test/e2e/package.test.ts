@@ -219,6 +219,26 @@ describe('the .vsix in VS Code with Korean as its display language', { skip: ski
     },
   );
 
+  it(
+    'the .vsix’s grammars colour .model files and ```model fences (VS Code’s token inspector)',
+    { timeout: 120_000 },
+    async () => {
+      await withEvidence('korean-token-scopes', async () => {
+        await openNote(page, 'xor.model', 9);
+        const role = await scopesAt(page, 9, 1);
+        assert.match(role, /storage\.modifier\.role\.model-spec/);
+        assert.match(role, /source\.model-spec/);
+        assert.match(await scopesAt(page, 9, 13), /support\.function\.builtin\.value\.model-spec/);
+        await openNote(page, NOTE, 23);
+        const inNote = await scopesAt(page, 23, 1);
+        assert.match(inNote, /storage\.modifier\.role\.model-spec/);
+        assert.match(inNote, /meta\.embedded\.block\.model-spec/);
+        assert.match(inNote, /text\.html\.markdown/);
+        mark('grammars');
+      });
+    },
+  );
+
   after(() => console.error(`package e2e timings: ${timings.join(', ')}`));
 });
 
@@ -272,6 +292,38 @@ async function openNote(page: Page, note: string, line: number): Promise<void> {
     .locator('[id="status.editor.selection"]')
     .filter({ hasText: new RegExp(`\\b${line}\\b`) })
     .waitFor({ timeout: 10_000 });
+}
+
+/**
+ * The TextMate scopes at a 1-based line and column of the active editor, as VS Code's
+ * “Developer: Inspect Editor Tokens and Scopes” lists them (innermost first).
+ */
+async function scopesAt(page: Page, line: number, column: number): Promise<string> {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  await widget.locator('input.input').fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+  await page
+    .locator('[id="status.editor.selection"]')
+    .filter({ hasText: new RegExp(`\\b${line}\\D+${column}\\b`) })
+    .waitFor({ timeout: 10_000 });
+  // From the keyboard, not runCommand: its click on the editor area could pick another tab.
+  const command = 'Developer: Inspect Editor Tokens and Scopes';
+  await page.keyboard.press('F1');
+  await widget.locator('input.input').fill(`>${command}`);
+  await widget
+    .locator('.monaco-list-row', { hasText: command })
+    .first()
+    .waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  const inspector = page.locator('.token-inspect-widget');
+  // The widget fills in once the token is resolved.
+  await inspector.filter({ hasText: /textmate scopes/i }).waitFor({ timeout: 10_000 });
+  const text = (await inspector.textContent()) ?? '';
+  await page.keyboard.press('Escape');
+  await inspector.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+  return text;
 }
 
 /** Shows the Gradient check tab and checks its Korean table. */
