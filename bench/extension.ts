@@ -1,7 +1,7 @@
 // The extension-side figures of issue 5, measured in the real VS Code of the e2e harness
 // (code-server 4.100.3 + Chromium, test/e2e/harness.ts):
 //
-//   npm run bench:extension [-- --windows 5 --runs 5]
+//   npm run bench:extension [-- --windows 5 --runs 5 --json --logs]
 //
 // - host bundle size: scripts/build.mjs --production (minified), dist/extension.js;
 // - the extension is built the same way (production) into a staging folder (package.json,
@@ -14,7 +14,15 @@
 //   panel open, `--runs` times after closing it) — and `2 × --runs` edits of a 60-statement
 //   block with the worker's own time for each answer (`engineMs`).
 // Prints a table of medians and min–max. Not part of `npm test`: nothing here asserts a time.
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -32,6 +40,13 @@ function option(name: string, fallback: number): number {
 
 const windows = option('windows', 5);
 const runs = option('runs', 5);
+
+/** The extension's own log files ("Backprop Notes.log") under the server's temporary folder. */
+function extensionLogs(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('Backprop Notes.log'))
+    .map((path) => join(dir, path));
+}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -77,6 +92,7 @@ async function main(): Promise<void> {
       extensionDevelopmentPath: stage,
       extensionTestsPath: hostModule,
     };
+    const printedLogs = new Set<string>();
     const session = await startVSCode(options);
     try {
       for (let w = 0; w < windows; w++) {
@@ -91,6 +107,15 @@ async function main(): Promise<void> {
         const json = line.text.slice(line.text.indexOf(RESULT_MARKER) + RESULT_MARKER.length);
         results.push(JSON.parse(json.slice(0, json.lastIndexOf('}') + 1)) as WindowResult);
         process.stderr.write(`window ${w + 1}/${windows} done\n`);
+        // --logs: the extension's timestamped log (activation, panel and engine lines), for
+        // finding where the time goes.
+        if (process.argv.includes('--logs')) {
+          for (const file of extensionLogs(session.server.tempDir)) {
+            if (printedLogs.has(file)) continue;
+            printedLogs.add(file);
+            process.stderr.write(`--- ${file}\n${readFileSync(file, 'utf8')}\n`);
+          }
+        }
         await window.close();
       }
     } finally {
