@@ -47,6 +47,8 @@ const documentSchemes = new Set([
   'vscode-remote',
   'vscode-vfs',
   'vscode-userdata',
+  // A folder mounted by @vscode/test-web (the web build's tests).
+  'vscode-test-web',
 ]);
 
 /** A ```model or ~~~model fence anywhere in a note: only such notes are sent to the worker. */

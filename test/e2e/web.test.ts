@@ -146,6 +146,11 @@ describe('VS Code for the Web: the web extension', { skip: skipE2E }, () => {
           'good',
           'the gradient check ran in the web worker too',
         );
+        // The live insights' worker (a second Web Worker) answers too: the CodeLens with the loss.
+        await page
+          .locator('.contentWidgets .codelens-decoration', { hasText: /L = \d/ })
+          .first()
+          .waitFor({ timeout: 30_000 });
         t.diagnostic(`screenshot: ${await screenshot(page, 'web-explain-backprop')}`);
         t.diagnostic(timings.join(', '));
       } catch (error) {
