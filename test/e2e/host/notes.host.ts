@@ -45,6 +45,7 @@ describe('Backprop Notes study-note features', () => {
     const editor = await show(uri);
     const document = editor.document;
     const before = document.getText();
+    const dirty = document.isDirty; // earlier suites edit and restore the note
     const fence = lineOf(document, /^```model/);
     const started = Date.now();
     const inserted = await vscode.commands.executeCommand<boolean>(
@@ -80,7 +81,38 @@ describe('Backprop Notes study-note features', () => {
     await vscode.commands.executeCommand('undo');
     await waitFor(() => document.getText() === before, 'the undo to restore the note', 5_000);
     assert.equal(document.getText(), before);
-    assert.equal(document.isDirty, false);
+    assert.equal(document.isDirty, dirty);
+  });
+
+  it('CodeLens: Insert Derivation and Train sit on the fence line, next to Explain Backprop', async () => {
+    const uri = sampleUri('two-layer-network.md');
+    const document = await vscode.workspace.openTextDocument(uri);
+    const fence = lineOf(document, /^```model/);
+    const lenses = await waitFor(async () => {
+      const all = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        'vscode.executeCodeLensProvider',
+        uri,
+      );
+      return all.some((l) => l.command?.title === 'Explain Backprop') ? all : undefined;
+    }, 'the CodeLens of the note');
+    const onFence = lenses.filter((l) => l.range.start.line === fence).map((l) => l.command);
+    const derivation = onFence.find((c) => c?.command === commandIds.insertDerivation);
+    const train = onFence.find((c) => c?.command === commandIds.train);
+    assert.equal(derivation?.title, 'Insert Derivation');
+    assert.equal(train?.title, 'Train');
+    assert.deepEqual(derivation?.arguments?.[1], fence + 1);
+    // A block without a loss can be derived but not trained (activations.md's first block).
+    const other = sampleUri('activations.md');
+    const otherFence = lineOf(await vscode.workspace.openTextDocument(other), /^```model/);
+    const otherLenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      other,
+    );
+    const titles = otherLenses
+      .filter((l) => l.range.start.line === otherFence)
+      .map((l) => l.command?.title);
+    assert.ok(titles.includes('Insert Derivation'));
+    assert.ok(!titles.includes('Train'));
   });
 
   it('Insert Derivation of the symbols only, for a computed tensor', async () => {
