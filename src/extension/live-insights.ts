@@ -102,7 +102,10 @@ export class LiveInsights implements vscode.Disposable {
         this.refreshAll();
       }),
     );
-    this.refreshAll();
+    // The notes already open are evaluated just after activate() returns, not inside it:
+    // starting the worker there is engine work at activation (issue 5: activate() ≤ 15 ms).
+    const initial = setTimeout(() => this.refreshAll(), 0);
+    this.disposables.push({ dispose: () => clearTimeout(initial) });
   }
 
   /** The newest insights of a document, or undefined when it has none (yet). */
