@@ -104,7 +104,10 @@ export class LiveInsights implements vscode.Disposable {
     );
     // The notes already open are evaluated just after activate() returns, not inside it:
     // starting the worker there is engine work at activation (issue 5: activate() ≤ 15 ms).
-    const initial = setTimeout(() => this.refreshAll(), 0);
+    // Not forced: a note already asked for meanwhile (liveInsights()) is not evaluated twice.
+    const initial = setTimeout(() => {
+      for (const document of vscode.workspace.textDocuments) this.refresh(document);
+    }, 0);
     this.disposables.push({ dispose: () => clearTimeout(initial) });
   }
 
