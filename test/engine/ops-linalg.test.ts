@@ -12,6 +12,7 @@ import { getOp } from '../../src/engine/ops/index';
 import { gemmNN, gemmNT, gemmTN, indexed, transposed } from '../../src/engine/ops/linalg';
 import { type Shape, Tensor, sizeOf, stridesOf } from '../../src/engine/tensor';
 import { maxRelativeError, numericGradient, singleOp } from '../helpers/finite';
+import { assertLatexSane, latexNames } from '../helpers/latex';
 
 const RUNS = 200;
 
@@ -750,37 +751,6 @@ test('reshape saves nothing; LaTeX names the shapes', () => {
   assert.equal(op.latex.formula(c), '\\operatorname{reshape}(X,\\ 3 \\times 2)');
   assert.equal(op.latex.vjp(0, c), '\\operatorname{reshape}(\\delta,\\ 2 \\times 3)');
 });
-
-/** Names that stress script placement: plain, subscripted, superscripted, accented, a formula. */
-const latexNames = fc.constantFrom(
-  'X',
-  'W_1',
-  'x^{2}',
-  '\\bar{Z}_1',
-  '(X W_1 + b_1)',
-  "h'",
-  '\\delta_2',
-);
-
-/**
- * Fails on LaTeX that cannot render: unbalanced braces or \left/\right, a leaked JavaScript
- * value, or a second subscript/superscript on one base (`W_1_{ij}`), which KaTeX rejects.
- */
-function assertLatexSane(latex: string): void {
-  let depth = 0;
-  for (let i = 0; i < latex.length; i++) {
-    if (latex[i] === '\\') i++;
-    else if (latex[i] === '{') depth++;
-    else if (latex[i] === '}' && --depth < 0) assert.fail(`unbalanced } in ${latex}`);
-  }
-  assert.equal(depth, 0, `unbalanced { in ${latex}`);
-  assert.equal(latex.split('\\left').length, latex.split('\\right').length, latex);
-  assert.doesNotMatch(latex, /undefined|NaN|null|Infinity|\[object/, latex);
-  const atom = String.raw`(?:\\[A-Za-z]+|[A-Za-z0-9']|\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\})`;
-  assert.doesNotMatch(latex, new RegExp(`_${atom}_`), `double subscript in ${latex}`);
-  assert.doesNotMatch(latex, new RegExp(`\\^${atom}\\^`), `double superscript in ${latex}`);
-  assert.doesNotMatch(latex, new RegExp(`'\\^`), `prime then superscript in ${latex}`);
-}
 
 test('LaTeX of matmul, transpose and reshape renders for any operand names and shapes', () => {
   fc.assert(

@@ -14,6 +14,7 @@ import { getOp } from '../../src/engine/ops/index';
 import type { ReduceAttrs } from '../../src/engine/ops/reductions';
 import { type Shape, Tensor, sizeOf, stridesOf } from '../../src/engine/tensor';
 import { maxRelativeError, numericGradient, singleOp } from '../helpers/finite';
+import { assertLatexSane, latexNames } from '../helpers/latex';
 
 const RUNS = 250;
 
@@ -395,37 +396,6 @@ test('reduction LaTeX: index-form formula and local derivative, matrix-form VJP'
   assert.equal(sum.formula(none), 'x');
   assert.equal(sum.vjp(0, none), '\\delta');
 });
-
-/** Names that stress script placement: plain, subscripted, superscripted, accented, a formula. */
-const latexNames = fc.constantFrom(
-  'X',
-  'W_1',
-  'x^{2}',
-  '\\bar{Z}_1',
-  '(X W_1 + b_1)',
-  "h'",
-  '\\delta_2',
-);
-
-/**
- * Fails on LaTeX that cannot render: unbalanced braces or \left/\right, a leaked JavaScript
- * value, or a second subscript/superscript on one base (`W_1_{ij}`), which KaTeX rejects.
- */
-function assertLatexSane(latex: string): void {
-  let depth = 0;
-  for (let i = 0; i < latex.length; i++) {
-    if (latex[i] === '\\') i++;
-    else if (latex[i] === '{') depth++;
-    else if (latex[i] === '}' && --depth < 0) assert.fail(`unbalanced } in ${latex}`);
-  }
-  assert.equal(depth, 0, `unbalanced { in ${latex}`);
-  assert.equal(latex.split('\\left').length, latex.split('\\right').length, latex);
-  assert.doesNotMatch(latex, /undefined|NaN|null|Infinity|\[object/, latex);
-  const atom = String.raw`(?:\\[A-Za-z]+|[A-Za-z0-9']|\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\})`;
-  assert.doesNotMatch(latex, new RegExp(`_${atom}_`), `double subscript in ${latex}`);
-  assert.doesNotMatch(latex, new RegExp(`\\^${atom}\\^`), `double superscript in ${latex}`);
-  assert.doesNotMatch(latex, new RegExp(`'\\^`), `prime then superscript in ${latex}`);
-}
 
 test('reduction LaTeX renders for any operand name, shape and axes', () => {
   fc.assert(

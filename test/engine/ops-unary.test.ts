@@ -9,6 +9,7 @@ import type { LatexContext } from '../../src/engine/op';
 import { getOp } from '../../src/engine/ops/index';
 import { type Shape, Tensor } from '../../src/engine/tensor';
 import { maxRelativeError, numericGradient, singleOp } from '../helpers/finite';
+import { assertLatexSane, latexNames } from '../helpers/latex';
 
 const RUNS = 250;
 
@@ -185,37 +186,6 @@ test('unary LaTeX: formula, diagonal local derivative, elementwise VJP', () => {
   assert.equal(getOp('abs').latex.local(0, c), '\\operatorname{diag}(\\operatorname{sign}(Z_1))');
   assert.equal(getOp('abs').latex.vjp(0, c), '\\delta \\odot \\operatorname{sign}(Z_1)');
 });
-
-/** Names that stress script placement: plain, subscripted, superscripted, accented, a formula. */
-const latexNames = fc.constantFrom(
-  'X',
-  'W_1',
-  'x^{2}',
-  '\\bar{Z}_1',
-  '(X W_1 + b_1)',
-  "h'",
-  '\\delta_2',
-);
-
-/**
- * Fails on LaTeX that cannot render: unbalanced braces or \left/\right, a leaked JavaScript
- * value, or a second subscript/superscript on one base (`W_1_{ij}`), which KaTeX rejects.
- */
-function assertLatexSane(latex: string): void {
-  let depth = 0;
-  for (let i = 0; i < latex.length; i++) {
-    if (latex[i] === '\\') i++;
-    else if (latex[i] === '{') depth++;
-    else if (latex[i] === '}' && --depth < 0) assert.fail(`unbalanced } in ${latex}`);
-  }
-  assert.equal(depth, 0, `unbalanced { in ${latex}`);
-  assert.equal(latex.split('\\left').length, latex.split('\\right').length, latex);
-  assert.doesNotMatch(latex, /undefined|NaN|null|Infinity|\[object/, latex);
-  const atom = String.raw`(?:\\[A-Za-z]+|[A-Za-z0-9']|\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\})`;
-  assert.doesNotMatch(latex, new RegExp(`_${atom}_`), `double subscript in ${latex}`);
-  assert.doesNotMatch(latex, new RegExp(`\\^${atom}\\^`), `double superscript in ${latex}`);
-  assert.doesNotMatch(latex, new RegExp(`'\\^`), `prime then superscript in ${latex}`);
-}
 
 test('unary LaTeX renders for any operand name', () => {
   fc.assert(
