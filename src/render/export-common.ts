@@ -310,6 +310,17 @@ export interface OpContext {
 
 export type ForwardRule = (c: OpContext) => Py;
 
+/** Python's own operators: the same spelling in the NumPy and the PyTorch program. */
+export const operatorRules: Readonly<Record<string, ForwardRule>> = {
+  add: (c) => binary('+', c.args[0], c.args[1]),
+  sub: (c) => binary('-', c.args[0], c.args[1]),
+  mul: (c) => binary('*', c.args[0], c.args[1]),
+  div: (c) => binary('/', c.args[0], c.args[1]),
+  pow: (c) => binary('**', c.args[0], c.args[1]),
+  neg: (c) => negate(c.args[0]),
+  matmul: (c) => binary('@', c.args[0], c.args[1]),
+};
+
 /** How a dialect writes leaves and literals; the op rules come separately. */
 export interface Dialect {
   readonly target: ExportTarget;

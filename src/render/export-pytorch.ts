@@ -20,6 +20,7 @@ import {
   type Dialect,
   type ExportOptions,
   type ForwardRule,
+  operatorRules,
   type LeafKind,
   ProgramPlan,
   allEqual,
@@ -75,13 +76,7 @@ function reduce(kind: 'sum' | 'mean' | 'max'): ForwardRule {
 }
 
 const ops: Record<string, ForwardRule> = {
-  add: (c) => binary('+', c.args[0], c.args[1]),
-  sub: (c) => binary('-', c.args[0], c.args[1]),
-  mul: (c) => binary('*', c.args[0], c.args[1]),
-  div: (c) => binary('/', c.args[0], c.args[1]),
-  pow: (c) => binary('**', c.args[0], c.args[1]),
-  neg: (c) => negate(c.args[0]),
-  matmul: (c) => binary('@', c.args[0], c.args[1]),
+  ...operatorRules,
   transpose: (c) => {
     const perm = permutationOf(c.shapes[0], c.node.attrs.axes);
     if (isIdentity(perm)) return c.args[0];
