@@ -18,6 +18,12 @@ import {
 // ↓ The target under test (the fixture extension is tested by harness.test.ts).
 import { extensionTarget as target } from './extension-target';
 
+// A developer's filter (never set in CI): BACKPROP_NOTES_E2E_ONLY=<regex> runs the UI tests whose
+// name matches and, inside the host suite, the host tests whose name matches.
+const only = process.env.BACKPROP_NOTES_E2E_ONLY
+  ? new RegExp(process.env.BACKPROP_NOTES_E2E_ONLY, 'i')
+  : undefined;
+
 describe(`VS Code e2e: ${target.name}`, { skip: skipE2E }, () => {
   let vs: VSCodeSession | undefined;
   let suite = '';
@@ -65,11 +71,12 @@ describe(`VS Code e2e: ${target.name}`, { skip: skipE2E }, () => {
       .join('\n\n');
     assert.equal(code, 0, `The extension-host suite failed (exit ${code}):\n${failures}`);
     assert.equal(results.failed, 0);
-    assert.ok(results.passed > 0, 'The extension-host suite ran no tests.');
+    if (!only) assert.ok(results.passed > 0, 'The extension-host suite ran no tests.');
   });
 
   for (const uiTest of target.uiTests) {
-    it(`UI: ${uiTest.name}`, { timeout: uiTest.timeoutMs ?? 120_000 }, async (t) => {
+    const skip = only !== undefined && !only.test(uiTest.name);
+    it(`UI: ${uiTest.name}`, { skip, timeout: uiTest.timeoutMs ?? 120_000 }, async (t) => {
       assert.ok(vs, 'VS Code did not start');
       const window = await vs.openWindow({
         workspace: target.workspace,

@@ -125,6 +125,14 @@ function fullName(suite: Suite, name: string): string {
   return [...names, name].join(' › ');
 }
 
+/**
+ * A developer's filter: BACKPROP_NOTES_E2E_ONLY (a case-insensitive regular expression) runs only
+ * the tests whose full name matches. code-server passes its environment on to the extension host.
+ */
+const onlyPattern = process.env.BACKPROP_NOTES_E2E_ONLY
+  ? new RegExp(process.env.BACKPROP_NOTES_E2E_ONLY, 'i')
+  : undefined;
+
 async function runSuite(
   suite: Suite,
   results: TestResult[],
@@ -144,10 +152,11 @@ async function runSuite(
   }
   for (const test of suite.tests) {
     const name = fullName(suite, test.name);
-    if (test.options.skip) {
+    const filteredOut = onlyPattern !== undefined && !onlyPattern.test(name);
+    if (test.options.skip || filteredOut) {
       results.push({ name, status: 'skipped', durationMs: 0 });
       log(
-        `- ${name} (skipped${typeof test.options.skip === 'string' ? `: ${test.options.skip}` : ''})`,
+        `- ${name} (skipped${typeof test.options.skip === 'string' ? `: ${test.options.skip}` : filteredOut ? ': BACKPROP_NOTES_E2E_ONLY' : ''})`,
       );
       continue;
     }
