@@ -40,7 +40,11 @@ export interface DocumentInsights {
   readonly engineMs: number;
 }
 
-/** Schemes of real documents (not the Git view's, output channels' …). */
+/**
+ * Schemes of real documents (not the Git view's, output channels' …): these, and any other
+ * scheme a file system provider serves (a virtual file system: GitHub Repositories, Live Share, a
+ * memfs), since a note read from one is a note like any other.
+ */
 const documentSchemes = new Set([
   'file',
   'untitled',
@@ -50,6 +54,17 @@ const documentSchemes = new Set([
   // A folder mounted by @vscode/test-web (the web build's tests).
   'vscode-test-web',
 ]);
+
+/** File systems that serve old versions or review copies of a note, not the note itself. */
+const copySchemes = new Set(['git', 'gitlens', 'pr', 'review', 'vscode-local-history']);
+
+/** Whether a document of this scheme is a note the user edits (and gets live insights for). */
+export function isNoteScheme(scheme: string): boolean {
+  if (documentSchemes.has(scheme)) return true;
+  if (copySchemes.has(scheme)) return false;
+  // undefined: no file system provider serves the scheme (output, a content provider's view …).
+  return vscode.workspace.fs.isWritableFileSystem(scheme) !== undefined;
+}
 
 /** A ```model or ~~~model fence anywhere in a note: only such notes are sent to the worker. */
 const modelFence = /^[ \t]*(`{3,}|~{3,})[ \t]*model(-spec)?(?![\w-])/m;
@@ -172,7 +187,7 @@ export class LiveInsights implements vscode.Disposable {
   }
 
   private kindOf(document: vscode.TextDocument): 'markdown' | 'model' | null {
-    if (!documentSchemes.has(document.uri.scheme)) return null;
+    if (!isNoteScheme(document.uri.scheme)) return null;
     if (document.languageId === 'markdown') return 'markdown';
     if (document.languageId === modelSpecLanguageId) return 'model';
     return null;
