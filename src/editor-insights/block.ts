@@ -2,9 +2,10 @@
  * One model block's text → its live insights, or its gradient check. Both parse and evaluate the
  * block on its own (blocks are independent), then read the Explanation.
  *
- * Live insights are built from an Explanation made without the gradient check, Jacobians or
- * more than one chain-rule path: those are what makes explaining slow, and nothing shown while
- * typing needs them.
+ * Live insights are built from the values-only Explanation (`detail: 'values'`): values, shapes,
+ * gradients, the loss and the softmax → cross-entropy pairs, without the chain rule, Jacobians,
+ * memory, linearity or gradient check — nothing shown while typing needs those, and they were
+ * most of an edit's time (issue 5).
  */
 import { explainBlock } from '../explain/build';
 import type { Explanation } from '../explain/explanation';
@@ -70,7 +71,7 @@ export function blockInsights(
   if (over) return notEvaluated(block, model, overLimitNotice(over.range, over.message, limit));
   let e: Explanation;
   try {
-    e = explainBlock(model, { gradientCheck: false, maxJacobianEntries: 0, maxPaths: 1 });
+    e = explainBlock(model, { detail: 'values' });
   } catch (error) {
     return notEvaluated(block, model, engineFailure(model.range, error));
   }

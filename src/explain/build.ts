@@ -58,6 +58,15 @@ export interface ExplainOptions {
   readonly maxJacobianEntries?: number;
   /** Chain-rule paths listed per tensor at most (default 32); the count is always exact. */
   readonly maxPaths?: number;
+  /**
+   * `full` (the default): everything. `values`: only what the editor shows while typing — the
+   * errors, the root, every node (value, gradient, shape, formula …), the focus, the
+   * softmax → cross-entropy pairs and the notices — with `gradients`, `steps` and `notation`
+   * empty, `memory` and `gradientCheck` null and `linearity` empty (no chain rule, Jacobians,
+   * memory or linearity analysis and no gradient check, whatever `gradientCheck` says). Every
+   * field it fills is the same as in `full`.
+   */
+  readonly detail?: 'full' | 'values';
 }
 
 /** A request the block cannot answer (an unknown `wrt`); the message says what to use instead. */
@@ -123,8 +132,9 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
     }
   }
 
+  const full = options.detail !== 'values';
   const check =
-    rootNode && options.gradientCheck !== false && gradLeaves.length > 0
+    full && rootNode && options.gradientCheck !== false && gradLeaves.length > 0
       ? gradientCheck(
           graph,
           rootNode,
@@ -138,6 +148,13 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   const explainedNodes = nodes.map((n) => explainNode(s, n, grads[n.id]));
   const rootLabel = rootNode ? labels[rootNode.id] : 'L';
 
+  const focus = resolveFocus(block, s, grads, gradLeaves, options.wrt ?? null, rootNode);
+  const sce = rootNode ? softmaxCrossEntropy(s, grads, edgeGrads, rootLabel) : [];
+  // What the editor shows while typing ends here (`detail: 'values'`).
+  if (!full) {
+    return explanationOf(block, root, explainedNodes, focus, sce, notices);
+  }
+
   // The chain-rule graph over named tensors: which operands of a statement receive a gradient.
   const carries = (a: Node): Node[] => {
     if (a.op === 'leaf' || grads[a.id] === null) return [];
@@ -147,8 +164,6 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
     );
   };
   const children = nodes.map((n) => (s.boundary[n.id] && onRoot.has(n.id) ? carries(n) : []));
-
-  const focus = resolveFocus(block, s, grads, gradLeaves, options.wrt ?? null, rootNode);
 
   // --- symbols: δ for pre-activations, bars for other computed tensors, ∂L/∂· for leaves
   const symbols = gradientSymbols(s, grads, rootNode);
@@ -160,8 +175,6 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
       notation.push({ symbol, meaning: partial(rootLabel, labels[n.id]) + seed, node: n.id });
     }
   }
-
-  const sce = rootNode ? softmaxCrossEntropy(s, grads, edgeGrads, rootLabel) : [];
 
   // --- backprop steps, in the order backprop completes each gradient
   const steps: BackpropStep[] = [];
@@ -285,21 +298,41 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   }
 
   return {
+    ...explanationOf(block, root, explainedNodes, focus, sce, notices),
+    gradients,
+    steps,
+    notation,
+    memory: rootNode ? memoryReport(graph, rootNode, labels, batchLeaves(block)) : null,
+    linearity: linearityReport(graph, labels),
+    gradientCheck: check,
+  };
+}
+
+/** The fields both details fill the same way; the chain rule and the analyses left empty. */
+function explanationOf(
+  block: ModelBlock,
+  root: RootInfo | null,
+  nodes: ExplainedNode[],
+  focus: number | null,
+  sce: SoftmaxCrossEntropyExplanation[],
+  notices: string[],
+): Explanation {
+  return {
     version: 1,
     index: block.index,
     range: block.range,
     line: block.range.start.line + 1,
     errors: block.errors.map(explainError),
     root,
-    nodes: explainedNodes,
-    gradients,
+    nodes,
+    gradients: [],
     focus,
-    steps,
-    notation,
+    steps: [],
+    notation: [],
     softmaxCrossEntropy: sce,
-    memory: rootNode ? memoryReport(graph, rootNode, labels, batchLeaves(block)) : null,
-    linearity: linearityReport(graph, labels),
-    gradientCheck: check,
+    memory: null,
+    linearity: { layers: [], runs: [], blocked: [] },
+    gradientCheck: null,
     notices,
   };
 }
