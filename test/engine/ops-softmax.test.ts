@@ -215,7 +215,8 @@ test('an axis out of range is a ShapeError that says which axes exist', () => {
 test('what softmax, log_softmax and logsumexp save for backward', () => {
   assert.deepEqual(getOp('softmax').saves({}), { inputs: [], output: true });
   assert.deepEqual(getOp('log_softmax').saves({}), { inputs: [], output: true });
-  assert.deepEqual(getOp('logsumexp').saves({}), { inputs: [0], output: true });
+  // logsumexp recomputes the lane's max and sum from its input: at 1e308 its output has lost log s.
+  assert.deepEqual(getOp('logsumexp').saves({}), { inputs: [0], output: false });
 });
 
 test('softmax LaTeX: the documented forms, and every form renders', () => {

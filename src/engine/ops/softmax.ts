@@ -7,7 +7,7 @@
  * is block-diagonal over lanes, so every backward works lane by lane:
  * - softmax:     δx = P ⊙ (δ − Σ_lane δ ⊙ P)           (saves its output P)
  * - log_softmax: δx = δ − softmax(x) · Σ_lane δ         (saves its output; softmax = e^out)
- * - logsumexp:   δx = δ · softmax(x)                    (saves input and output; softmax = e^{x−out})
+ * - logsumexp:   δx = δ · softmax(x)                    (saves its input; softmax = e^{x−m}/s again)
  */
 import { type Attrs, type LatexContext, type OpDef, ShapeError } from '../op';
 import { type Shape, Tensor, formatShape, normalizeAxis } from '../tensor';
@@ -140,7 +140,7 @@ function perLane(expr: string, source: string, c: LatexContext<AxisAttrs>): stri
 
 const axisSaves = {
   output: { inputs: [], output: true },
-  both: { inputs: [0], output: true },
+  input: { inputs: [0], output: false },
 } as const;
 
 export const softmax: OpDef<AxisAttrs> = {
@@ -237,22 +237,24 @@ export const logsumexp: OpDef<LseAttrs> = {
     });
     return new Tensor(lseShape(x.shape, attrs), out);
   },
-  backward: (g, { inputs: [x], output, attrs }, needs) => {
+  backward: (g, { inputs: [x], attrs }, needs) => {
     if (!needs[0]) return [null];
     const lanes = lanesOf(x.shape, axisOf('logsumexp', x.shape, attrs));
     const r = new Float64Array(x.size);
     let q = 0;
     forEachLane(lanes, (start, stride) => {
-      const lse = output.data[q];
+      // softmax as e^{x−m}/s, not e^{x−lse}: at |x| ≈ 1e308 the lse has lost its log s (the
+      // lane [−1e308, −1e308] would get the gradient [1, 1] instead of [½, ½]).
+      const { m, s } = laneMaxSum(x.data, start, stride, lanes.n);
       const gq = g.data[q++];
       for (let k = 0; k < lanes.n; k++) {
         const j = start + k * stride;
-        r[j] = gq * Math.exp(x.data[j] - lse);
+        r[j] = (gq * Math.exp(x.data[j] - m)) / s;
       }
     });
     return [new Tensor(x.shape, r)];
   },
-  saves: () => axisSaves.both,
+  saves: () => axisSaves.input,
   latex: {
     formula: (c) => {
       const a = namedAxis(c);
