@@ -23,9 +23,10 @@
  * (NumPy's exact numbers) or `seed(k)` / `torch.manual_seed(k)` has run, and otherwise from a
  * stream seeded by the statement's name, so a note always shows the same numbers.
  *
- * Size limit: no tensor over `maxElements` values (default 10,000,000) is allocated, and no
- * matrix product needing more than 20 × `maxElements` multiply–adds is run; both are reported
- * as `limit` errors before any work is done.
+ * Limits (limits.ts): no tensor over `maxElements` values is allocated, the matrix products of
+ * the block together may not need more than `maxMultiplyAdds` multiply–adds, and a statement may
+ * not sit at the end of a chain of more than `maxNesting` statements each computed from the one
+ * before. Each is a `limit` error at the call, product or statement, before any work is done.
  */
 import { Graph, type Node } from '../engine/graph';
 import { type RandomSource, Xoshiro128, seedFromName } from '../engine/init';
@@ -46,14 +47,20 @@ import {
   namesInNamespace,
 } from './builtins';
 import { SkipStatement, SpecFailure, type SpecErrorCode, didYouMean, nearest } from './errors';
+import {
+  DEFAULT_LIMITS,
+  type LimitOptions,
+  type ResolvedLimits,
+  formatCount,
+  limitFailure,
+  resolveLimits,
+} from './limits';
 import type { Role, SourceRange, SpecError, Statement } from './model';
 import type { Dialect, ParsedBlock } from './parser';
 import { type Arg, type Bound, type CallContext, type Value, describeValue } from './values';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends LimitOptions {
   readonly dialect: Dialect;
-  /** The largest tensor a spec may create, in values. Default 10,000,000. */
-  readonly maxElements?: number;
 }
 
 export interface EvaluatedBlock {
@@ -63,10 +70,7 @@ export interface EvaluatedBlock {
   readonly root: Statement | null;
 }
 
-export const DEFAULT_MAX_ELEMENTS = 10_000_000;
-
-/** Matrix products may do this many multiply–adds per allowed element. */
-const WORK_PER_ELEMENT = 20;
+export const DEFAULT_MAX_ELEMENTS = DEFAULT_LIMITS.maxElements;
 
 const OPERATOR_OPS: Readonly<Record<BinaryOp, string>> = {
   '+': 'add',
@@ -94,7 +98,16 @@ class Evaluator {
   private readonly definitions = new Map<string, number[]>();
   private readonly statements: Statement[] = [];
   private readonly errors: SpecError[] = [];
-  private readonly maxElements: number;
+  private readonly limits: ResolvedLimits;
+  /** Multiply–adds of the matrix products evaluated so far (statements that failed excluded). */
+  private work = 0;
+  /**
+   * By node id, for statements' values: the longest chain of statements, each computed from the
+   * one before, that ends there (1 for a statement that uses no other).
+   */
+  private readonly chain = new Map<number, number>();
+  /** The longest chain among the names the statement being evaluated has used. */
+  private usedChain = 0;
 
   private current = 0;
   private statementName = '';
@@ -107,7 +120,7 @@ class Evaluator {
     private readonly asts: readonly StatementAst[],
     private readonly options: EvaluateOptions,
   ) {
-    this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+    this.limits = resolveLimits(options);
     asts.forEach((st, i) => {
       if (st.kind !== 'assign') return;
       const list = this.definitions.get(st.name) ?? [];
@@ -149,7 +162,9 @@ class Evaluator {
     this.statementName = st.kind === 'assign' ? st.name : '';
     this.statementRng = null;
     this.usedNames = false;
+    this.usedChain = 0;
     const before = this.graph.nodes.length;
+    const workBefore = this.work;
     try {
       if (st.error) {
         this.errors.push(st.error);
@@ -162,6 +177,7 @@ class Evaluator {
       }
       const value = this.evaluate(st.value!);
       const node = this.define(st.name, st.role as Role | null, value, before, st.value!.range);
+      this.chainTo(node, st.value!.range);
       this.statements.push({
         name: st.name,
         role: st.role as Role | null,
@@ -176,6 +192,7 @@ class Evaluator {
     } catch (err) {
       // The statement leaves nothing behind: ids stay equal to positions in graph.nodes.
       this.graph.nodes.length = before;
+      this.work = workBefore;
       if (err instanceof SpecFailure) {
         this.errors.push(err.error);
       } else if (!(err instanceof SkipStatement)) {
@@ -205,6 +222,25 @@ class Evaluator {
       'this line computes a value but gives it no name — write NAME = in front of it (or a role too: output Y = …)',
       range,
     );
+  }
+
+  /**
+   * Records how long a chain of statements ends at `node`, refusing one longer than maxNesting:
+   * the explainer walks such chains recursively, and no hand-written note comes near the limit.
+   */
+  private chainTo(node: Node, range: SourceRange): void {
+    if (this.chain.has(node.id)) return; // `A = W1`: the same node, with W1's chain
+    const length = this.usedNames ? this.usedChain + 1 : 1;
+    if (length > this.limits.maxNesting) {
+      throw limitFailure(
+        'maxNesting',
+        this.limits,
+        `this statement ends a chain of ${formatCount(length)} statements, each computed from the one before`,
+        'compute it in fewer steps',
+        range,
+      );
+    }
+    this.chain.set(node.id, length);
   }
 
   private builtinFor(path: readonly string[]): Builtin | undefined {
@@ -297,6 +333,7 @@ class Evaluator {
     const node = this.env.get(name);
     if (node) {
       this.usedNames = true;
+      this.usedChain = Math.max(this.usedChain, this.chain.get(node.id) ?? 1);
       return { kind: 'tensor', node, range };
     }
     if (MODULES.has(name)) {
@@ -660,13 +697,33 @@ class Evaluator {
 
   private checkSize(shape: Shape, what: string, range: SourceRange): void {
     const size = sizeOf(shape);
-    if (!(size <= this.maxElements)) {
-      throw new SpecFailure(
-        'limit',
-        `${what}: a tensor of shape ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, over the limit of ${this.maxElements.toLocaleString('en-US')} — use smaller sizes`,
+    if (!(size <= this.limits.maxElements)) {
+      throw limitFailure(
+        'maxElements',
+        this.limits,
+        `${what}: a tensor of shape ${formatShape(shape)} would hold ${formatCount(size)} values`,
+        'use smaller sizes',
         range,
       );
     }
+  }
+
+  /** Counts a matrix product's multiply–adds against the block's budget, before running it. */
+  private checkWork(work: number, operands: readonly Shape[], range: SourceRange): void {
+    const total = this.work + work;
+    if (!(total <= this.limits.maxMultiplyAdds)) {
+      const product = `(${formatShape(operands[0])}) @ (${formatShape(operands[1])}) needs ${formatCount(work)} multiply–adds`;
+      throw this.work === 0 || !(work <= this.limits.maxMultiplyAdds)
+        ? limitFailure('maxMultiplyAdds', this.limits, product, 'use smaller sizes', range)
+        : limitFailure(
+            'maxMultiplyAdds',
+            this.limits,
+            `${product}, which brings the block's matrix products to ${formatCount(total)}`,
+            'use smaller sizes or fewer products',
+            range,
+          );
+    }
+    this.work = total;
   }
 
   /** Adds an op node, translating the engine's errors into errors at `range`. */
@@ -693,15 +750,7 @@ class Evaluator {
     }
     this.checkSize(outShape, written, range);
     if (op === 'matmul' && shapes[0].length > 0) {
-      const work = sizeOf(outShape) * shapes[0][shapes[0].length - 1];
-      const limit = WORK_PER_ELEMENT * this.maxElements;
-      if (work > limit) {
-        throw new SpecFailure(
-          'limit',
-          `(${formatShape(shapes[0])}) @ (${formatShape(shapes[1])}) needs ${work.toLocaleString('en-US')} multiply–adds, over the limit of ${limit.toLocaleString('en-US')} — use smaller sizes`,
-          range,
-        );
-      }
+      this.checkWork(sizeOf(outShape) * shapes[0][shapes[0].length - 1], shapes, range);
     }
     try {
       return { kind: 'tensor', node: this.graph.apply(op, inputs, attrs), range };

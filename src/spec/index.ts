@@ -20,7 +20,8 @@
  * named loss/cost/L/J, else the last statement.
  */
 import type { ModelBlock, SourcePosition } from './model';
-import { DEFAULT_MAX_ELEMENTS, evaluateBlock } from './evaluate';
+import { evaluateBlock } from './evaluate';
+import { type LimitOptions, type ResolvedLimits, resolveLimits } from './limits';
 import { type Dialect, parseBlock } from './parser';
 import {
   type RawBlock,
@@ -34,17 +35,49 @@ import {
 export type { SourceKind } from './sources';
 export { findModelFences, kindFromFileName } from './sources';
 export { DEFAULT_MAX_ELEMENTS } from './evaluate';
+export {
+  CLI_LIMIT_HINTS,
+  DEFAULT_LIMITS,
+  type LimitHints,
+  type LimitName,
+  type LimitOptions,
+  type SpecLimits,
+} from './limits';
 export { ROLES } from './parser';
 
-export interface ParseOptions {
+/**
+ * Also the limits (limits.ts: maxElements, maxMultiplyAdds, maxNesting and how to raise each);
+ * a limit left out takes the process's default (`useDefaultLimits`), else the built-in one.
+ */
+export interface ParseOptions extends LimitOptions {
   /** What the text is; when absent, taken from `fileName`'s extension, else `snippet`. */
   readonly kind?: SourceKind;
   /** The file the text comes from (only its extension is used). */
   readonly fileName?: string;
-  /** The largest tensor a spec may create, in values (default 10,000,000). */
-  readonly maxElements?: number;
   /** Where the text starts in its file, for a selection (default line 0, column 0). */
   readonly origin?: SourcePosition;
+}
+
+let processLimits: LimitOptions = {};
+
+/**
+ * Sets the limits (and their hints) of every later parseSource call that does not give its own.
+ * The engine worker sets the extension's settings from each request here, so every command that
+ * runs in it (Explain, Check Gradients, live insights, Insert Derivation, Train, Export) obeys
+ * them without each passing them on.
+ */
+export function useDefaultLimits(limits: LimitOptions): void {
+  processLimits = limits;
+}
+
+/** The limits parseSource uses for `options` (its own over the process's over the built-in). */
+export function limitsFor(options: LimitOptions = {}): ResolvedLimits {
+  return resolveLimits({
+    maxElements: options.maxElements ?? processLimits.maxElements,
+    maxMultiplyAdds: options.maxMultiplyAdds ?? processLimits.maxMultiplyAdds,
+    maxNesting: options.maxNesting ?? processLimits.maxNesting,
+    limitHints: { ...processLimits.limitHints, ...options.limitHints },
+  });
 }
 
 /** Parses and evaluates every model block of `text`. */
@@ -58,7 +91,7 @@ export function parseSource(
   const options: ParseOptions =
     typeof kindOrOptions === 'string' ? { ...more, kind: kindOrOptions } : (kindOrOptions ?? {});
   const kind = options.kind ?? (options.fileName ? kindFromFileName(options.fileName) : 'snippet');
-  const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  const limits = limitsFor(options);
   let raws: RawBlock[];
   let dialect: Dialect = 'model';
   switch (kind) {
@@ -76,7 +109,7 @@ export function parseSource(
     default:
       raws = [wholeText(text, options.origin)];
   }
-  return raws.map((raw, index) => evaluateRaw(raw, index, dialect, maxElements));
+  return raws.map((raw, index) => evaluateRaw(raw, index, dialect, limits));
 }
 
 /** Parses and evaluates every ```model fence of a Markdown note. */
@@ -91,10 +124,10 @@ function evaluateRaw(
   raw: RawBlock,
   index: number,
   dialect: Dialect,
-  maxElements: number,
+  limits: ResolvedLimits,
 ): ModelBlock {
-  const parsed = parseBlock(raw.text, raw.origin, dialect);
-  const result = evaluateBlock(parsed, { dialect, maxElements });
+  const parsed = parseBlock(raw.text, raw.origin, dialect, limits);
+  const result = evaluateBlock(parsed, { dialect, ...limits });
   return {
     index,
     range: raw.range,

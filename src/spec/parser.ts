@@ -25,6 +25,7 @@ import {
 } from './ast';
 import { SpecFailure, type SpecErrorCode, didYouMean, nearest } from './errors';
 import { type Token, lex } from './lexer';
+import { type ResolvedLimits, formatCount, limitFailure, resolveLimits } from './limits';
 import type { Role, SourcePosition, SourceRange } from './model';
 
 export type Dialect = 'model' | 'python';
@@ -62,9 +63,6 @@ const PYTHON_STATEMENT_WORDS = new Set([
 const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '@=', '**=', '//=', '%=']);
 
-/** Deeper nesting than this is refused (it would only come from generated or pasted text). */
-const MAX_DEPTH = 200;
-
 const CLOSER: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
 
 /** One statement's tokens before parsing, with the comments around it. */
@@ -80,16 +78,20 @@ export interface ParsedBlock {
   readonly statements: StatementAst[];
 }
 
-/** Parses one block whose text starts at `origin` in its file. Never throws. */
+/**
+ * Parses one block whose text starts at `origin` in its file. Never throws. Expressions nested
+ * deeper than `limits.maxNesting` are a `limit` error (limits.ts).
+ */
 export function parseBlock(
   text: string,
   origin: SourcePosition = { line: 0, column: 0 },
   dialect: Dialect = 'model',
+  limits: ResolvedLimits = resolveLimits(),
 ): ParsedBlock {
   const tokens = lex(text, origin);
   const statements: StatementAst[] = [];
   for (const logical of splitStatements(tokens, dialect)) {
-    const st = parseStatement(logical, text, dialect);
+    const st = parseStatement(logical, text, dialect, limits);
     if (st) statements.push(st);
   }
   return { statements };
@@ -177,7 +179,12 @@ function startsNewStatement(
   );
 }
 
-function parseStatement(logical: Logical, text: string, dialect: Dialect): StatementAst | null {
+function parseStatement(
+  logical: Logical,
+  text: string,
+  dialect: Dialect,
+  limits: ResolvedLimits,
+): StatementAst | null {
   const toks = logical.tokens;
   const t0 = toks[0];
   const t1 = toks[1] as Token | undefined;
@@ -256,7 +263,7 @@ function parseStatement(logical: Logical, text: string, dialect: Dialect): State
   if (nameTok === null) {
     // A bare expression: `np.random.seed(0)`, or a mistake. Python skips what it cannot use.
     try {
-      const parser = new ExprParser(toks, 0);
+      const parser = new ExprParser(toks, 0, limits);
       const value = parser.parseTopLevel(false);
       return exprStatement(value, null);
     } catch (e) {
@@ -275,7 +282,7 @@ function parseStatement(logical: Logical, text: string, dialect: Dialect): State
     ).error;
   } else {
     try {
-      value = new ExprParser(toks, rhs).parseTopLevel(true);
+      value = new ExprParser(toks, rhs, limits).parseTopLevel(true);
     } catch (e) {
       error ??= asFailure(e, last.range).error;
       value = null;
@@ -343,6 +350,7 @@ class ExprParser {
   constructor(
     private readonly toks: readonly Token[],
     private p: number,
+    private readonly limits: ResolvedLimits,
   ) {}
 
   /** Parses an expression that must use up the rest of the statement. */
@@ -427,10 +435,12 @@ class ExprParser {
   }
 
   private enter(range: SourceRange): void {
-    if (++this.nesting > MAX_DEPTH) {
-      this.fail(
-        'syntax',
-        `this expression is nested more than ${MAX_DEPTH} levels deep — split it into several statements`,
+    if (++this.nesting > this.limits.maxNesting) {
+      throw limitFailure(
+        'maxNesting',
+        this.limits,
+        `this expression nests brackets or signs ${formatCount(this.nesting)} levels deep`,
+        'split it into several statements',
         range,
       );
     }
@@ -440,10 +450,12 @@ class ExprParser {
   private made<E extends Expr>(e: E, ...children: Expr[]): E {
     let d = 0;
     for (const c of children) d = Math.max(d, this.depthOf.get(c) ?? 1);
-    if (d + 1 > MAX_DEPTH) {
-      this.fail(
-        'syntax',
-        `this expression is too long (more than ${MAX_DEPTH} levels) — split it into several statements`,
+    if (d + 1 > this.limits.maxNesting) {
+      throw limitFailure(
+        'maxNesting',
+        this.limits,
+        `this expression is too long: its operations nest ${formatCount(d + 1)} levels deep`,
+        'split it into several statements',
         e.range,
       );
     }

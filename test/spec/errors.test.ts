@@ -192,7 +192,7 @@ describe('evaluation errors: code, range, message', () => {
     assert.equal(e.code, 'limit');
     assert.equal(
       e.message,
-      'randn: a tensor of shape 4000×4000 would hold 16,000,000 values, over the limit of 10,000,000 — use smaller sizes',
+      'randn: a tensor of shape 4000×4000 would hold 16,000,000 values, over the limit of 10,000,000 (the maxElements option) — use smaller sizes, or raise the limit',
     );
     assert.deepEqual(e.range, at(text, 'randn(4000, 4000)'));
     const small = one('A = ones(10, 10)\nB = A @ A', 50);
@@ -204,10 +204,11 @@ describe('evaluation errors: code, range, message', () => {
   });
 
   test('a matrix product that would take too long is refused', () => {
-    // Each operand and the product fit 10,000 values, but 100³ multiply–adds exceed 20 × 10,000.
-    const e = one('A = ones(100, 100)\nC = A @ A', 10_000);
+    // Each operand and the product fit 10,000 values, but 100³ multiply–adds exceed 100,000.
+    const text = 'A = ones(100, 100)\nC = A @ A';
+    const [e] = parseSource(text, 'model', { maxMultiplyAdds: 100_000 })[0].errors;
     assert.equal(e.code, 'limit');
-    assert.match(e.message, /multiply–adds, over the limit/);
+    assert.match(e.message, /multiply–adds, over the limit of 100,000/);
   });
 
   test('loss must be a scalar', () => {

@@ -375,10 +375,11 @@ describe('syntax errors', () => {
   test('deep nesting is refused with a message, not a stack overflow', () => {
     const deep = 'A = ' + '['.repeat(5000) + ']'.repeat(5000);
     const [e] = errors(deep);
-    assert.equal(e.code, 'syntax');
-    assert.match(e.message, /nested more than \d+ levels/);
+    assert.equal(e.code, 'limit');
+    assert.match(e.message, /nests brackets or signs 257 levels deep, over the limit of 256/);
     const long = 'A = ' + Array.from({ length: 5000 }, (_, i) => `x${i}`).join(' + ');
     const [e2] = errors(long);
+    assert.equal(e2.code, 'limit');
     assert.match(e2.message, /too long/);
   });
 });
