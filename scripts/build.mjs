@@ -16,7 +16,8 @@
 //   The web targets bundle the same sources with each `./X` that has an `X.web.ts` sibling
 //   (worker-spawn, worker-location, worker-port) replaced by it: a Web Worker instead of
 //   worker_threads. No Node built-in can reach them (esbuild fails on one for the browser).
-// Library: build(names, { production, outdir }) — the tests build into a temporary folder.
+// Library: build(names, { production, outdir }) — the tests build into a temporary folder;
+// buildWithMetafiles(…) also says what went into each bundle (the third-party notice).
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
@@ -112,33 +113,55 @@ async function copyKatex(outdir) {
   await Promise.all(
     fonts.map((f) => copyFile(join(katex, 'fonts', f), join(outdir, 'katex', 'fonts', f))),
   );
+  const packageDir = join(root, 'node_modules', 'katex');
+  return ['katex.min.css', ...fonts.map((f) => `fonts/${f}`)].map((f) => ({
+    file: join(outdir, 'katex', f),
+    packageDir,
+  }));
 }
 
 /**
- * Builds the named targets into `outdir` (default dist/). Resolves to the output files written.
+ * Builds the named targets into `outdir` (default dist/). Resolves to the output folder.
  * @param {string[]} [names]
  * @param {{ production?: boolean, outdir?: string }} [options]
  */
 export async function build(names = targetNames, options = {}) {
+  return (await buildWithMetafiles(names, options)).outdir;
+}
+
+/**
+ * build(), also resolving to esbuild's metafile of each target (what went into each bundle:
+ * scripts/third-party-notices.mjs reads the node_modules packages in them) and the files copied
+ * as they are (KaTeX's stylesheet and fonts), each with the package it comes from.
+ * @param {string[]} [names]
+ * @param {{ production?: boolean, outdir?: string }} [options]
+ */
+export async function buildWithMetafiles(names = targetNames, options = {}) {
   const production = options.production ?? false;
   const outdir = resolve(root, options.outdir ?? 'dist');
   for (const name of names) {
     if (!targets[name])
       throw new Error(`Unknown build target '${name}' (known: ${targetNames.join(', ')}).`);
   }
+  /** @type {Record<string, import('esbuild').Metafile>} */
+  const metafiles = {};
+  /** @type {{ file: string, packageDir: string }[]} */
+  const copied = [];
   await Promise.all(
     names.map(async (name) => {
-      await esbuild.build({
+      const result = await esbuild.build({
         ...targets[name](outdir),
         sourcemap: !production,
         minify: production,
         logLevel: 'warning',
+        metafile: true,
       });
+      metafiles[name] = result.metafile;
       if (name === 'cli') await chmod(join(outdir, 'cli.js'), 0o755);
-      if (name === 'webview') await copyKatex(outdir);
+      if (name === 'webview') copied.push(...(await copyKatex(outdir)));
     }),
   );
-  return outdir;
+  return { outdir, metafiles, copied, workingDir: process.cwd() };
 }
 
 // Run as a script, not when imported (no top-level await: tsx may load this as CommonJS).

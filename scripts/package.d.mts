@@ -5,3 +5,4 @@ export declare function packageExtension(options?: {
   quiet?: boolean;
 }): Promise<string>;
 export declare function vsixEntries(vsix: string): Promise<string[]>;
+export declare function vsixFile(vsix: string, name: string): Promise<Buffer>;

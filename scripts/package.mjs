@@ -6,13 +6,17 @@
 // tests and a running VS Code use.
 //
 // Usage: node scripts/package.mjs [--out path.vsix]   (default: backprop-notes-<version>.vsix)
-// Library: packageExtension({ out }) → the .vsix path; vsixEntries(path) → the files in it.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Library: packageExtension({ out }) → the .vsix path; vsixEntries(path) → the files in it;
+// vsixFile(path, name) → one file's content. THIRD_PARTY_NOTICES.md is written into the staging
+// folder from what the build bundled (scripts/third-party-notices.mjs).
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { build, targetNames } from './build.mjs';
+import { buildWithMetafiles, targetNames } from './build.mjs';
+import { bundledPackages, noticeFileName, noticeText } from './third-party-notices.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -47,8 +51,17 @@ export async function packageExtension(options = {}) {
       cpSync(join(root, path), join(stage, path), { recursive: true });
     }
     const started = Date.now();
-    await build(targetNames, { production: true, outdir: join(stage, 'dist') });
+    const built = await buildWithMetafiles(targetNames, {
+      production: true,
+      outdir: join(stage, 'dist'),
+    });
     log(`production build: ${Date.now() - started} ms`);
+    // The licences of what the bundles contain (fails on a licence that may not ship).
+    const packages = bundledPackages(built);
+    writeFileSync(join(stage, noticeFileName), noticeText(packages));
+    log(
+      `${noticeFileName}: ${packages.map((p) => `${p.name}@${p.version} (${p.licence})`).join(', ')}`,
+    );
     const { createVSIX } = require('@vscode/vsce');
     const print = console.log;
     if (options.quiet) console.log = () => undefined;
@@ -66,6 +79,32 @@ export async function packageExtension(options = {}) {
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/** One file's content inside a .vsix, e.g. `extension/THIRD_PARTY_NOTICES.md`. */
+export function vsixFile(vsix, name) {
+  const yauzl = require('yauzl');
+  return new Promise((resolveFile, reject) => {
+    yauzl.open(vsix, { lazyEntries: true }, (error, zip) => {
+      if (error) return reject(error);
+      zip.on('entry', (entry) => {
+        if (entry.fileName !== name) return zip.readEntry();
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return reject(streamError);
+          const chunks = [];
+          stream.on('data', (chunk) => chunks.push(chunk));
+          stream.on('end', () => {
+            zip.close();
+            resolveFile(Buffer.concat(chunks));
+          });
+          stream.on('error', reject);
+        });
+      });
+      zip.on('end', () => reject(new Error(`${name} is not in ${vsix}.`)));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
 }
 
 /** The files inside a .vsix (a zip), e.g. `extension/dist/extension.js`. */
