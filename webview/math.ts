@@ -9,7 +9,8 @@ import type { Nested } from '../src/engine/tensor';
 import type { ViewSettings } from '../src/protocol';
 import { bmatrix, shapeText } from '../src/render/format';
 
-const options: katex.KatexOptions = {
+/** Every formula's options (exported for test/extension/webview-security.test.ts). */
+export const katexOptions: Readonly<katex.KatexOptions> = {
   throwOnError: false,
   trust: false,
   strict: 'ignore',
@@ -24,7 +25,7 @@ export function math(latex: string, display = false): HTMLElement {
   const element = document.createElement(display ? 'div' : 'span');
   element.className = display ? 'math display' : 'math';
   try {
-    katex.render(latex, element, { ...options, displayMode: display });
+    katex.render(latex, element, { ...katexOptions, displayMode: display });
   } catch {
     // Only non-ParseErrors reach here (throwOnError is off): show the source, not nothing.
     element.textContent = latex;

@@ -20,7 +20,10 @@ export function registerHovers(live: LiveInsights): vscode.Disposable {
       if (!insights || token.isCancellationRequested) return undefined;
       const entry = hoverAt(insights.blocks, position.line, document.getText(word));
       if (!entry) return undefined;
-      const markdown = new vscode.MarkdownString(entry.markdown);
+      // The note's text is in it (comments, the statement as written): no HTML, no command
+      // links, no $(icon) syntax; hovers.ts escapes the comment and fences the statement.
+      const markdown = new vscode.MarkdownString(entry.markdown, false);
+      markdown.isTrusted = false;
       markdown.supportHtml = false;
       return new vscode.Hover(markdown, word);
     },

@@ -51,6 +51,8 @@ interface TrainArguments {
 interface Finished {
   readonly uri: vscode.Uri;
   readonly version: number;
+  /** The note's text at that version (a note closed and reopened starts its versions again). */
+  readonly text: string;
   readonly edits: readonly { range: { start: P; end: P }; text: string }[];
 }
 
@@ -100,7 +102,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
   ): Promise<boolean> {
     const found = await findTarget(uriArg, lineArg);
     if (!found) return false;
-    const { document, resolved } = found;
+    const { document, resolved, version } = found;
     if (resolved.kind !== 'markdown') {
       void vscode.window.showWarningMessage(
         l10n.t(
@@ -109,7 +111,6 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
       );
       return false;
     }
-    const version = document.version;
     const block = blockQuery(resolved);
     let tensor = typeof tensorArg === 'string' ? tensorArg : null;
     if (tensor === null) {
@@ -164,7 +165,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
       numbers,
     });
     if (typeof answer === 'string') return fail(answer);
-    if (document.version !== version) {
+    if (document.isClosed || document.version !== version) {
       return fail(
         l10n.t('The note changed while the derivation was written: run Insert Derivation again.'),
       );
@@ -210,7 +211,9 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
     }
     const found = await findTarget(uriArg, lineArg);
     if (!found) return null;
-    const { document, resolved, target } = found;
+    // `version`: the note as the block's text was read, which the trained values are placed by
+    // (not the version after the questions below: the user may type while they are open).
+    const { document, resolved, target, version, text } = found;
     const block = blockQuery(resolved);
     const plan = await ask(engine(), { ...block, type: 'notes', what: 'trainPlan' });
     if (typeof plan === 'string') {
@@ -254,7 +257,6 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
         run && (run.status === 'running' ? { ...run, losses: sample(losses) } : run),
       );
     post();
-    const version = document.version;
     const client = new EngineClient<NotesQuery, Ok>({
       workerPath: options.workerPath,
       // Training is stopped by the user, not by the explain time limit.
@@ -318,7 +320,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
         finalLoss: result.finalLoss,
         status: 'done',
       };
-      finished = { uri: document.uri, version, edits: result.edits };
+      finished = { uri: document.uri, version, text, edits: result.edits };
       post();
       options.log.info(`train: done, loss ${losses[0]} → ${result.finalLoss}`);
       void vscode.window
@@ -359,7 +361,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
     }
     if (run.applied) return fail(l10n.t('The trained values are in the note already.'));
     const document = await vscode.workspace.openTextDocument(done.uri);
-    if (document.version !== done.version) {
+    if (document.version !== done.version || document.getText() !== done.text) {
       return fail(
         l10n.t(
           'The note changed since it was trained, so the values might land in the wrong places: train again, then write them.',
@@ -395,7 +397,16 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
     uriArg: unknown,
     lineArg: unknown,
   ): Promise<
-    { document: vscode.TextDocument; resolved: ResolvedTarget; target: ExplainTarget } | undefined
+    | {
+        document: vscode.TextDocument;
+        resolved: ResolvedTarget;
+        target: ExplainTarget;
+        /** The document's version when `resolved.text` was read: edits are refused after a change. */
+        version: number;
+        /** The whole document's text at that version. */
+        text: string;
+      }
+    | undefined
   > {
     let document: vscode.TextDocument;
     let target: ExplainTarget;
@@ -443,15 +454,17 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
         return undefined;
       }
     }
+    const version = document.version;
+    const text = document.getText();
     const resolved = resolveTarget(
-      { text: document.getText(), languageId: document.languageId, fileName: document.fileName },
+      { text, languageId: document.languageId, fileName: document.fileName },
       target,
     );
     if ('error' in resolved) {
       void fail(resolved.error);
       return undefined;
     }
-    return { document, resolved, target };
+    return { document, resolved, target, version, text };
   }
 
   const disposable = vscode.Disposable.from(

@@ -21,7 +21,7 @@ import type { Explanation } from '../explain/explanation';
 import { infoWrt } from '../explain/source';
 import { parseSource } from '../spec/index';
 import { bmatrix, numberLatex, shapeLatex, shapeText } from '../render/format';
-import { renderMarkdown } from '../render/markdown';
+import { markdownText, renderMarkdown } from '../render/markdown';
 
 /** Blocks longer than this are not run in the preview. */
 export const maxBlockChars = 20_000;
@@ -34,10 +34,6 @@ const languages = new Set(['model', 'model-spec']);
 export function chainOption(info: string): string | null {
   const chain = /(?:^|[\s{,])chain\s*=\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(info);
   return chain ? chain[1] : infoWrt(info);
-}
-
-function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 const matrixOptions = { digits: 4, maxRows: 8, maxCols: 8 } as const;
@@ -61,7 +57,7 @@ export function blockMarkdown(content: string, info: string): string {
   }
   const out: string[] = [];
   for (const err of e.errors) {
-    out.push(`> **Line ${err.line}:** ${escapeText(err.message)}`, '>');
+    out.push(`> **Line ${err.line}:** ${markdownText(err.message)}`, '>');
   }
   if (out.length > 0) out.pop();
   // Forward values: computed tensors, and leaves not written out as numbers (randn, zeros …).
@@ -101,7 +97,7 @@ export function blockMarkdown(content: string, info: string): string {
       );
     }
   }
-  for (const n of [...notes, ...e.notices]) out.push('', `> _${escapeText(n)}_`);
+  for (const n of [...notes, ...e.notices]) out.push('', `> _${markdownText(n)}_`);
   return out.join('\n') + '\n';
 }
 
@@ -112,7 +108,7 @@ function blockHtml(md: MarkdownIt, content: string, info: string): string {
     markdown = blockMarkdown(content, info);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    markdown = `> _Backprop Notes could not run this block (${escapeText(detail)}). This is a bug; Explain Backprop may still work._\n`;
+    markdown = `> _Backprop Notes could not run this block (${markdownText(detail)}). This is a bug; Explain Backprop may still work._\n`;
   }
   // The nested render's `data-line`s count lines of the generated text: drop them, or the
   // preview's scroll sync would jump to wrong lines of the note.

@@ -50,6 +50,21 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
 
 const inline = (latex: string): string => `$${latex}$`;
 
+/**
+ * Plain text that may carry the note's own characters (an error message echoes the token it
+ * stopped at, a string literal included) as Markdown that shows it literally: `& < >` as
+ * entities, and every Markdown or math delimiter (`* _ [ ] ( ) $ \` …) backslash-escaped, so
+ * it opens no tag, link, emphasis or `$` math where the Markdown is rendered (the preview, a
+ * pasted note).
+ */
+export function markdownText(text: string): string {
+  return text
+    .replace(/[\\`*_{}[\]()#+!|$~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
 function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
   const level = Math.min(5, Math.max(1, o.headingLevel ?? 2));
   const h = (k: number): string => '#'.repeat(level + k);
@@ -68,7 +83,9 @@ function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
   if (wants(o, 'errors') && e.errors.length > 0) {
     section(
       'Errors',
-      e.errors.map((err) => `- line ${err.line}, column ${err.column}: ${err.message}`),
+      e.errors.map(
+        (err) => `- line ${err.line}, column ${err.column}: ${markdownText(err.message)}`,
+      ),
     );
   }
   if (wants(o, 'forward')) section('Forward', forward(e, o));
@@ -84,7 +101,7 @@ function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
     if (wants(o, 'check') && e.gradientCheck) section('Gradient check', check(e));
   }
   if (wants(o, 'notices') && e.notices.length > 0) {
-    out.push('', ...e.notices.map((n) => `> ${n}`));
+    out.push('', ...e.notices.map((n) => `> ${markdownText(n)}`));
   }
   return out;
 }
@@ -251,7 +268,7 @@ function linearity(e: Explanation, o: MarkdownOptions): string[] {
       '',
     );
   }
-  for (const b of l.blocked) out.push(`- ${b.message}`);
+  for (const b of l.blocked) out.push(`- ${markdownText(b.message)}`);
   return out;
 }
 
