@@ -8,6 +8,7 @@ import type { E2ETarget } from './target';
 import { explainUiTests } from './ui/explain';
 import { notesUiTests } from './ui/notes';
 import { previewUiTests } from './ui/previews';
+import { responsivenessUiTests } from './ui/responsiveness';
 
 export const extensionTarget: E2ETarget = {
   name: 'Backprop Notes',
@@ -20,5 +21,5 @@ export const extensionTarget: E2ETarget = {
       cwd: repoRoot,
     });
   },
-  uiTests: [...explainUiTests, ...previewUiTests, ...notesUiTests],
+  uiTests: [...explainUiTests, ...previewUiTests, ...notesUiTests, ...responsivenessUiTests],
 };

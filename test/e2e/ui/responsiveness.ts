@@ -1,0 +1,267 @@
+// Issue 7, goal 3 (never blocking), in the real editor: typing into a ```model block that is
+// deliberately slow to evaluate — and is evaluated live on every keystroke, in the engine worker —
+// must paint each character as fast as typing into a note whose block is trivial.
+//
+// Measured in the page's clock: from the keydown event's own timestamp (when the browser received
+// the key, so time spent waiting for a busy renderer counts) to the end of the frame that painted
+// the character into the editor's .view-lines (a MutationObserver sees the DOM change; a message
+// posted from there runs after that frame's paint). Only a loose bound is asserted (a frozen editor
+// fails); the numbers are printed. The machine is shared: expect noise.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { UiTest, UiTestContext } from '../target';
+
+/** Typed one key at a time into a comment of the block: 40 characters, no brackets or quotes. */
+const TYPED = 'typing while the slow block runs live ok';
+const MARKER = '# typed here:';
+/** A brisk human pace: 8 keys a second. */
+const KEY_INTERVAL_MS = 125;
+/**
+ * Loose bounds, so that only a frozen editor fails: the median key 10× over the 50 ms goal, the
+ * slowest 100×. (On this 2-core machine shared by eight test runs, load average 17, even the
+ * trivial note had single keys take 4.4 s, with its median under 100 ms.)
+ */
+const MEDIAN_BOUND_MS = 500;
+const MAX_BOUND_MS = 5000;
+
+/**
+ * A note whose block chains `layers` matrix products (200×100)·(100×100) with relu/tanh, ending in
+ * softmax and a loss. Each product needs 2,000,000 multiply–adds and each tensor ≤ 20,000 values:
+ * at the default live limits (backpropNotes.live.maxElements 100,000, products up to 20× that), so
+ * the whole block is evaluated on every edit. 50 layers take about 1–2.5 s of worker time here.
+ */
+function note(layers: number): string {
+  const lines = [
+    '# Typing test',
+    '',
+    '```model',
+    MARKER,
+    'input  X = randn(200, 100, seed=1)',
+    'param  W = randn(100, 100, seed=2)',
+    'target y = zeros(200)',
+  ];
+  let previous = 'X';
+  for (let i = 1; i <= layers; i++) {
+    lines.push(`H${i} = ${i % 2 ? 'relu' : 'tanh'}(${previous} @ W)`);
+    previous = `H${i}`;
+  }
+  lines.push(`P = softmax(${previous} @ W)`, 'loss L = cross_entropy(P, y)', '```', '');
+  return lines.join('\n');
+}
+
+/** Runs a quick-input entry: F1, `text`, wait for a row matching `row`, Enter (as previews.ts). */
+async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  const input = widget.locator('input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Enter');
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+/**
+ * JavaScript run in the page (a string, so no bundler helper sneaks into it): starts recording,
+ * for the focused editor, each printable keydown's timestamp and, for the n-th character to appear
+ * after `marker` on its line, the time the DOM showed it and the time that frame was painted.
+ */
+const RECORD = `(marker) => {
+  const editor = document.activeElement && document.activeElement.closest('.monaco-editor');
+  if (!editor) throw new Error('no focused editor');
+  const lines = editor.querySelector('.view-lines');
+  const state = { downs: [], dom: [], painted: [], shown: 0 };
+  const typedNow = () => {
+    for (const line of lines.querySelectorAll('.view-line')) {
+      const text = (line.textContent || '').replace(/\\u00a0/g, ' ');
+      const at = text.indexOf(marker);
+      if (at >= 0) return text.slice(at + marker.length);
+    }
+    return null;
+  };
+  state.baseline = (typedNow() || '').length;
+  window.addEventListener('keydown', (e) => { if (e.key.length === 1) state.downs.push(e.timeStamp); }, true);
+  // A message posted while a frame is being produced runs after that frame is painted.
+  const channel = new MessageChannel();
+  const waiting = [];
+  channel.port1.onmessage = () => {
+    const now = performance.now();
+    for (const i of waiting.splice(0)) state.painted[i] = now;
+  };
+  new MutationObserver(() => {
+    const now = performance.now();
+    const typed = typedNow();
+    if (typed === null) return;
+    const n = typed.length - state.baseline;
+    if (n <= state.shown) return;
+    for (; state.shown < n; state.shown++) {
+      state.dom[state.shown] = now;
+      waiting.push(state.shown);
+    }
+    channel.port2.postMessage(0);
+  }).observe(lines, { subtree: true, childList: true, characterData: true });
+  window.__typing = state;
+  state.typed = typedNow;
+}`;
+
+/** In the page: whether the line starting with `prefix` has a preview (⟶, text or ::after). */
+const HAS_PREVIEW = `(prefix) => Array.from(document.querySelectorAll('.monaco-editor .view-line')).some(
+  (line) =>
+    (line.textContent || '').replace(/\\u00a0/g, ' ').startsWith(prefix) &&
+    Array.from(line.querySelectorAll('span')).some(
+      (span) => /⟶/.test(span.textContent || '') || /⟶/.test(getComputedStyle(span, '::after').content),
+    ),
+)`;
+
+interface Recorded {
+  downs: number[];
+  dom: number[];
+  painted: number[];
+  shown: number;
+}
+
+interface Latencies {
+  painted: number[];
+  dom: number[];
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+function summary(xs: number[]): string {
+  return `median ${percentile(xs, 50).toFixed(1)} ms, p95 ${percentile(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+}
+
+/** The extension's own log ("Backprop Notes.log") of this window's server, or '' if none yet. */
+function extensionLog(workspace: string): string {
+  // The workspace copy is <server temp>/window-N/samples; the logs are under <server temp>.
+  const temp = join(workspace, '..', '..');
+  return readdirSync(temp, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('Backprop Notes.log'))
+    .map((path) => readFileSync(join(temp, path), 'utf8'))
+    .join('\n');
+}
+
+/**
+ * Opens `file` (already in the workspace: quick open caches the file list at its first search, so
+ * both notes are written before either is opened), puts the cursor after the marker comment, types
+ * TYPED at KEY_INTERVAL_MS, saves, and returns each character's latency.
+ */
+async function typeInto(
+  page: Page,
+  workspace: string,
+  file: string,
+  text: string,
+): Promise<Latencies> {
+  await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } });
+  await quickInput(page, file, file);
+  await page.locator('.tab.active', { hasText: file }).waitFor({ timeout: 15_000 });
+  const markerLine = text.split('\n').indexOf(MARKER) + 1;
+  await quickInput(page, `:${markerLine}`, new RegExp(`line ${markerLine}\\b`, 'i'));
+  await page.keyboard.press('End');
+  await page.keyboard.type(' ');
+  await page.evaluate(`(${RECORD})(${JSON.stringify(MARKER + ' ')})`);
+  for (const ch of TYPED) {
+    const next = Date.now() + KEY_INTERVAL_MS;
+    await page.keyboard.type(ch);
+    const wait = next - Date.now();
+    if (wait > 0) await page.waitForTimeout(wait);
+  }
+  await page.waitForFunction(`window.__typing.painted.length >= ${TYPED.length}`, undefined, {
+    timeout: 30_000,
+  });
+  const recorded = (await page.evaluate(
+    '({ ...window.__typing, typedNow: window.__typing.typed() })',
+  )) as Recorded & { typedNow: string };
+  assert.equal(recorded.downs.length, TYPED.length, 'one keydown per typed character');
+  assert.equal(recorded.shown, TYPED.length, 'every typed character was painted');
+  assert.equal(recorded.typedNow, TYPED, 'the editor shows exactly what was typed');
+  // Saved, the file holds the note with the comment typed in, byte for byte.
+  await page.keyboard.press('Control+S');
+  const want = text.replace(MARKER, `${MARKER} ${TYPED}`);
+  const deadline = Date.now() + 15_000;
+  while (readFileSync(join(workspace, file), 'utf8') !== want) {
+    assert.ok(Date.now() < deadline, `${file} on disk is not the typed text after saving`);
+    await page.waitForTimeout(100);
+  }
+  return {
+    painted: recorded.downs.map((down, i) => recorded.painted[i] - down),
+    dom: recorded.downs.map((down, i) => recorded.dom[i] - down),
+  };
+}
+
+function report(noteLine: UiTestContext['note'], label: string, l: Latencies): void {
+  noteLine(`${label}: keydown → painted: ${summary(l.painted)} (keydown → DOM: ${summary(l.dom)})`);
+}
+
+export const responsivenessUiTests: UiTest[] = [
+  {
+    name: 'responsiveness: typing into a slow live block paints each key as fast as a trivial one',
+    timeoutMs: 240_000,
+    run: async (window, { screenshot, note: noteLine }) => {
+      const { page, workspace } = window;
+      noteLine(
+        `${TYPED.length} keys, one every ${KEY_INTERVAL_MS} ms; load average before: ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
+
+      const baselineNote = note(1);
+      const slowNote = note(50);
+      writeFileSync(join(workspace, 'typing-baseline.md'), baselineNote);
+      writeFileSync(join(workspace, 'typing-slow-block.md'), slowNote);
+
+      const baseline = await typeInto(page, workspace, 'typing-baseline.md', baselineNote);
+      report(noteLine, 'baseline (1-layer block)', baseline);
+
+      const logBefore = extensionLog(workspace);
+      const slow = await typeInto(page, workspace, 'typing-slow-block.md', slowNote);
+      report(noteLine, 'slow block (50 × (200×100)·(100×100), live)', slow);
+      noteLine(
+        `load average after: ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
+
+      // The block really was being evaluated while typing: runs were still going when the next
+      // keystroke came, and were cut short by restarting the worker (engine-client.ts).
+      const log = extensionLog(workspace).slice(logBefore.length);
+      const cut = log.match(/live: engine: run \d+ superseded and still going/g)?.length ?? 0;
+      noteLine(`live runs cut short by a newer keystroke (worker restarted): ${cut}`);
+      assert.ok(cut >= 1, `no live run was superseded while typing; the log:\n${log}`);
+      // And the block is evaluated at all (the default limits let it through): the softmax
+      // preview is painted at the end of the P line.
+      const pLine = slowNote.split('\n').findIndex((l) => l.startsWith('P = softmax(')) + 1;
+      await quickInput(page, `:${pLine}`, new RegExp(`line ${pLine}\\b`, 'i'));
+      await page.waitForFunction(`(${HAS_PREVIEW})('P = softmax(')`, undefined, {
+        timeout: 60_000,
+      });
+      noteLine(`screenshot: ${await screenshot('typing-slow-block')}`);
+
+      for (const [label, l] of [
+        ['baseline', baseline],
+        ['slow block', slow],
+      ] as const) {
+        const median = percentile(l.painted, 50);
+        const max = Math.max(...l.painted);
+        assert.ok(median < MEDIAN_BOUND_MS, `${label}: keys took ${median.toFixed(0)} ms (median)`);
+        assert.ok(
+          max < MAX_BOUND_MS,
+          `${label}: a key took ${max.toFixed(0)} ms: the editor froze`,
+        );
+      }
+    },
+  },
+];
