@@ -24,5 +24,5 @@ process.exitCode = runCli(
     readStdin: () => readFileSync(0, 'utf8'),
     writeFile: (path, text) => writeFileSync(path, text, 'utf8'),
   },
-  { parse: (text, kind) => parseSource(text, kind), version: pkg.version },
+  { parse: (text, kind, limits) => parseSource(text, kind, limits), version: pkg.version },
 );

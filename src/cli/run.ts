@@ -17,7 +17,12 @@ import { exportPyTorch } from '../render/export-pytorch';
 import { renderJson } from '../render/json';
 import { renderMarkdown } from '../render/markdown';
 import { renderText } from '../render/text';
-import { kindFromFileName } from '../spec/index';
+import {
+  CLI_LIMIT_HINTS,
+  DEFAULT_LIMITS,
+  type LimitOptions,
+  kindFromFileName,
+} from '../spec/index';
 import type { ModelBlock } from '../spec/model';
 
 export interface CliIo {
@@ -31,7 +36,8 @@ export interface CliIo {
 }
 
 export interface CliDeps {
-  readonly parse: (text: string, kind: SourceKind) => ModelBlock[];
+  /** parseSource, with the limits of the --max-* options (and their hints). */
+  readonly parse: (text: string, kind: SourceKind, limits: LimitOptions) => ModelBlock[];
   readonly version: string;
 }
 
@@ -57,6 +63,13 @@ Options:
   --step H         finite-difference step of the gradient check (default 1e-6)
   --to T           export as pytorch or numpy (export)
   --out FILE       write the exported program to FILE instead of standard output (export)
+  --max-elements N
+                   the most values any one tensor may hold (default ${DEFAULT_LIMITS.maxElements})
+  --max-multiply-adds N
+                   the most multiply–adds a block's matrix products may need together
+                   (default ${DEFAULT_LIMITS.maxMultiplyAdds}, a few seconds)
+  --max-nesting N  how deeply a formula may nest: brackets, signs, chained operators and
+                   statements each computed from the one before (default ${DEFAULT_LIMITS.maxNesting})
   --help           show this help
   --version        show the version
 
@@ -77,6 +90,8 @@ interface Parsed {
   /** export: the program's library, and the file to write it to (null: stdout). */
   readonly to: ExportTarget | null;
   readonly out: string | null;
+  /** The --max-* options given. */
+  readonly limits: LimitOptions;
 }
 
 const kinds: readonly SourceKind[] = ['markdown', 'model', 'python', 'snippet'];
@@ -84,7 +99,16 @@ const kinds: readonly SourceKind[] = ['markdown', 'model', 'python', 'snippet'];
 function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
   const positional: string[] = [];
   const opts = new Map<string, string>();
-  const valued = new Set(['block', 'wrt', 'format', 'kind', 'step', 'to', 'out']);
+  const valued = new Set([
+    'block',
+    'wrt',
+    'format',
+    'kind',
+    'step',
+    'to',
+    'out',
+    ...Object.keys(limitOptions),
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
@@ -158,6 +182,20 @@ function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
   if (wrt !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(wrt)) {
     throw new UsageError(`--wrt ${wrt}: give the name of a tensor, such as W1`);
   }
+  const limits: { -readonly [K in keyof LimitOptions]: LimitOptions[K] } = {
+    limitHints: CLI_LIMIT_HINTS,
+  };
+  for (const [option, name] of Object.entries(limitOptions)) {
+    const raw = opts.get(option);
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < 1) {
+      throw new UsageError(
+        `--${option} ${raw}: give a whole number from 1, such as ${DEFAULT_LIMITS[name]}`,
+      );
+    }
+    limits[name] = n;
+  }
   return {
     command,
     file,
@@ -168,8 +206,16 @@ function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
     step,
     to: to as ExportTarget | null,
     out,
+    limits,
   };
 }
+
+/** The --max-* options and the limits they set. */
+const limitOptions = {
+  'max-elements': 'maxElements',
+  'max-multiply-adds': 'maxMultiplyAdds',
+  'max-nesting': 'maxNesting',
+} as const;
 
 /** The kind a file is read as, from its extension (the spec layer's rule); stdin is Markdown. */
 export function kindOf(file: string): SourceKind {
@@ -224,7 +270,7 @@ function run(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
     return 2;
   }
   const kind = parsed.kind ?? kindOf(parsed.file);
-  let blocks = deps.parse(text, kind);
+  let blocks = deps.parse(text, kind, parsed.limits);
   if (blocks.length === 0) {
     io.stderr(
       kind === 'markdown'
