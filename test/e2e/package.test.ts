@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import { packageExtension, vsixEntries } from '../../scripts/package.mjs';
+import { packageExtension, vsixEntries, vsixFile } from '../../scripts/package.mjs';
 import {
   type VSCodeSession,
   formatLogs,
@@ -60,13 +60,16 @@ describe('npm run package', () => {
         'media/language-configuration.json',
         'readme.md',
         'LICENSE.txt',
+        'THIRD_PARTY_NOTICES.md',
       ]) {
         assert.ok(files.includes(needed), `${needed} is not in the .vsix`);
       }
       const unexpected = files.filter(
         (f) =>
           !/^(dist\/|l10n\/|media\/|syntaxes\/|snippets\/)/.test(f) &&
-          !/^(package(\.nls(\.[a-z-]+)?)?\.json|readme\.md|LICENSE\.txt)$/.test(f),
+          !/^(package(\.nls(\.[a-z-]+)?)?\.json|readme\.md|LICENSE\.txt|THIRD_PARTY_NOTICES\.md)$/.test(
+            f,
+          ),
       );
       assert.deepEqual(unexpected, [], 'only the listed folders and files ship');
       assert.deepEqual(
@@ -76,6 +79,51 @@ describe('npm run package', () => {
       );
     },
   );
+
+  it(
+    'ships THIRD_PARTY_NOTICES.md: each bundled package, the .vsix files it is in, its licence text',
+    { timeout: 120_000 },
+    async () => {
+      const vsix = await packaged();
+      const files = new Set((await vsixEntries(vsix)).map((e) => e.replace(/^extension\//, '')));
+      const notice = (await vsixFile(vsix, 'extension/THIRD_PARTY_NOTICES.md')).toString('utf8');
+      const rows = notice
+        .split('\n')
+        .filter((l) => l.startsWith('| ') && !/^\| (Package|-)/.test(l))
+        .map((l) => l.split('|').map((c) => c.trim()));
+      const names = rows.map((r) => r[1]);
+      for (const expected of ['katex', '@dagrejs/dagre', '@dagrejs/graphlib', 'lit-html']) {
+        assert.ok(names.includes(expected), `${expected} is in the notice: ${names.join(', ')}`);
+      }
+      for (const [, name, version, licence, shippedIn] of rows) {
+        assert.match(version, /^\d+\.\d+\.\d+/);
+        assert.ok(licence, `${name} has a licence`);
+        // Each file named (a pattern such as dist/katex/fonts/*.woff2 stands for several) ships.
+        for (const item of shippedIn.split(', ')) {
+          const pattern = item.replace(/ \(\d+ files\)$/, '');
+          const re = new RegExp(
+            `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*', '[^/]+')}$`,
+          );
+          assert.ok(
+            [...files].some((f) => re.test(f)),
+            `${name}: ${pattern} is not in the .vsix`,
+          );
+        }
+        const section = notice.split(`\n## ${name} ${version}\n`)[1];
+        assert.match(section ?? '', /^```+text\n[\s\S]{200,}?\n```+$/m, `${name}'s licence text`);
+      }
+    },
+  );
+
+  it('declares untrusted and virtual workspaces supported: nothing in a note runs as code', async () => {
+    const manifest = JSON.parse(
+      (await vsixFile(await packaged(), 'extension/package.json')).toString('utf8'),
+    ) as { capabilities?: unknown };
+    assert.deepEqual(manifest.capabilities, {
+      untrustedWorkspaces: { supported: true },
+      virtualWorkspaces: true,
+    });
+  });
 });
 
 describe('the .vsix in VS Code with Korean as its display language', { skip: skipE2E }, () => {
