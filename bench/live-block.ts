@@ -1,4 +1,7 @@
-/** A block of exactly `count` statements: a chain of tanh layers ending in softmax + loss. */
+/**
+ * A block of exactly `count` statements: a chain of tanh layers ending in softmax + loss — the same
+ * block as `sixtyStatementBlock` in bench/extension-host.ts (which imports vscode, so not from here).
+ */
 export function sixtyStatementBlock(count = 60, first = '1.0'): string {
   const lines = [
     `input  x = [[${first}, 2.0, -1.0, 0.5], [0.3, -0.7, 1.5, 2.0]]`,
