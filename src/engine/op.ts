@@ -77,6 +77,25 @@ export interface OpDef<A extends Attrs = Attrs> {
    * check that sees a different piece after perturbing reports `kink`, not a failure.
    */
   pieces?(inputs: readonly Tensor[], attrs: A): Int32Array;
+
+  /**
+   * Why this op gave a NaN or ±∞ although every input (and, for `backward`, the upstream
+   * gradient) was finite: `log-zero` for log 0, `exp-overflow` with the largest input … Asked
+   * only after that happened, by the numerics report (src/explain/numerics.ts, which words each
+   * code). Null, or no hook, lets the report say it generically (an overflow, or 0·∞ inside).
+   */
+  whyNonFinite?(
+    pass: 'forward' | 'backward',
+    inputs: readonly Tensor[],
+    attrs: A,
+  ): NonFiniteCause | null;
+}
+
+/** A reason for a NaN or ±∞, as a code the numerics report words, with the value that shows it. */
+export interface NonFiniteCause {
+  readonly code: string;
+  /** The input value that shows the cause (exp: the largest input), when there is one. */
+  readonly value?: number;
 }
 
 /** The full Jacobian of out w.r.t. an operand has shape out.shape ++ in.shape. */

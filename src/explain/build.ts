@@ -30,6 +30,7 @@ import type {
 import { adjointLatex, partial, wrapFactor } from './latex';
 import { linearityReport } from './linearity';
 import { batchLeaves, memoryReport } from './memory';
+import { type NumericsReport, numericsReport } from './numerics';
 import { softmaxCrossEntropy } from './softmax-ce';
 import {
   type BlockStructure,
@@ -103,6 +104,8 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   const rootNode = block.root ? block.root.node : null;
 
   if (rootNode) graph.backward(rootNode);
+  // Read now: the Jacobians below run backward again.
+  const numerics = numericsReport(block);
   // Snapshots: Jacobians below run backward again and would overwrite these.
   const grads: (Tensor | null)[] = nodes.map((n) => n.grad);
   const edgeGrads: (Tensor | null)[][] = nodes.map((n) => [...n.inputGrads]);
@@ -152,7 +155,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   const sce = rootNode ? softmaxCrossEntropy(s, grads, edgeGrads, rootLabel) : [];
   // What the editor shows while typing ends here (`detail: 'values'`).
   if (!full) {
-    return explanationOf(block, root, explainedNodes, focus, sce, notices);
+    return explanationOf(block, root, explainedNodes, focus, sce, notices, numerics);
   }
 
   // The chain-rule graph over named tensors: which operands of a statement receive a gradient.
@@ -298,7 +301,7 @@ export function explainBlock(block: ModelBlock, options: ExplainOptions = {}): E
   }
 
   return {
-    ...explanationOf(block, root, explainedNodes, focus, sce, notices),
+    ...explanationOf(block, root, explainedNodes, focus, sce, notices, numerics),
     gradients,
     steps,
     notation,
@@ -316,6 +319,7 @@ function explanationOf(
   focus: number | null,
   sce: SoftmaxCrossEntropyExplanation[],
   notices: string[],
+  numerics: NumericsReport,
 ): Explanation {
   return {
     version: 1,
@@ -334,6 +338,7 @@ function explanationOf(
     linearity: { layers: [], runs: [], blocked: [] },
     gradientCheck: null,
     notices,
+    numerics,
   };
 }
 

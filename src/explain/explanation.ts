@@ -38,6 +38,7 @@ import type { GradientCheckReport } from '../engine/gradcheck';
 import type { AttrValue } from '../engine/op';
 import type { Nested } from '../engine/tensor';
 import type { Role, SourceRange, SpecError } from '../spec/model';
+import type { NumericsReport } from './numerics';
 
 export const explanationVersion = 1;
 
@@ -90,6 +91,11 @@ export interface Explanation {
   readonly gradientCheck: GradientCheckReport | null;
   /** Things the reader should know, in plain words (non-scalar root seeded with ones, paths cut short …). */
   readonly notices: readonly string[];
+  /**
+   * Where a NaN or ±∞ first appeared, forward and backward (src/explain/numerics.ts). Always
+   * set by explainBlock; optional only so that Explanations made elsewhere need not carry it.
+   */
+  readonly numerics?: NumericsReport;
 }
 
 /** A spec error with its position also given 1-based, as the CLI prints it. */

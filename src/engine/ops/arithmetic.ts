@@ -2,8 +2,16 @@
  * Elementwise arithmetic with NumPy broadcasting: + - * / ** and unary minus.
  * Each backward sums its gradient back over the axes broadcasting stretched (`sumToShape`).
  */
-import { type LatexContext, type OpDef, ShapeError } from '../op';
-import { type Shape, broadcastShapes, formatShape, map, sumToShape, zipWith } from '../tensor';
+import { type LatexContext, type NonFiniteCause, type OpDef, ShapeError } from '../op';
+import {
+  type Shape,
+  type Tensor,
+  broadcastShapes,
+  formatShape,
+  map,
+  sumToShape,
+  zipWith,
+} from '../tensor';
 
 function broadcastShape(symbol: string) {
   return (shapes: readonly Shape[]): Shape => {
@@ -142,7 +150,25 @@ export const div: OpDef = {
         i,
       ),
   },
+  whyNonFinite: (_pass, [a, b]) => divisionCause(a, b),
 };
+
+/** a / b: a 0 in b divides by zero (0/0 where a is 0 there too); else the quotient overflowed. */
+function divisionCause(a: Tensor, b: Tensor): NonFiniteCause | null {
+  if (!b.data.includes(0)) return null;
+  const q = zipWith(a, b, (x, y) => (y === 0 ? (x === 0 ? 2 : 1) : 0));
+  return { code: q.data.includes(2) ? 'zero-over-zero' : 'divide-by-zero' };
+}
+
+/** x ** y: 0 to a negative power is ∞, a negative number to a fractional power is NaN. */
+function powerCause(pass: 'forward' | 'backward', a: Tensor, b: Tensor): NonFiniteCause | null {
+  const kinds = zipWith(a, b, (x, y) =>
+    x < 0 && !Number.isInteger(y) ? 2 : x === 0 && (pass === 'forward' ? y < 0 : y < 1) ? 1 : 0,
+  );
+  if (kinds.data.includes(2)) return { code: 'pow-negative-base' };
+  if (kinds.data.includes(1)) return { code: 'pow-zero-base' };
+  return null;
+}
 
 export const pow: OpDef = {
   name: 'pow',
@@ -189,6 +215,7 @@ export const pow: OpDef = {
         i,
       ),
   },
+  whyNonFinite: (pass, [a, b]) => powerCause(pass, a, b),
 };
 
 export const neg: OpDef = {

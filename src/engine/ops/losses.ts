@@ -229,7 +229,13 @@ export const crossEntropy: OpDef = {
       const f = factor(c.grad, layout.single ? null : 'N');
       return `-${f}${targetLatex(c, layout)} \\oslash ${c.args[0]}`;
     },
-  },
+  }, // A true class whose probability is 0: log 0 forward, a division by that 0 backward.
+  whyNonFinite: (pass, [p]) =>
+    p.data.some((v) => v < 0)
+      ? { code: 'cross-entropy-negative' }
+      : p.data.includes(0)
+        ? { code: pass === 'forward' ? 'cross-entropy-zero' : 'cross-entropy-slope-at-zero' }
+        : null,
 };
 
 /** Per row: max m and s = Σ e^{z − m}, so log softmax(z)_c = z_c − m − log s. */

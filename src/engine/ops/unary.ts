@@ -6,7 +6,7 @@
  * their input. Outside the domain the values are IEEE's, as NumPy and PyTorch give them: log of a
  * negative is NaN, log 0 is −∞ and its gradient +∞·δ; sqrt 0 has gradient +∞·δ.
  */
-import type { OpDef } from '../op';
+import type { NonFiniteCause, OpDef } from '../op';
 import { Tensor, map } from '../tensor';
 
 /** δ ⊙ f(x) elementwise for same-shape tensors: the whole backward of a diagonal Jacobian. */
@@ -20,6 +20,29 @@ function times(g: Tensor, x: Tensor, f: (x: number) => number): Tensor {
 
 const sameShape = ([s]: readonly (readonly number[])[]) => s;
 
+/** The smallest and largest finite element (the numerics report names them). */
+function extremes(x: Tensor): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of x.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/** log and sqrt: a negative input gives NaN; a 0 gives −∞ (log) or an infinite slope (both). */
+function domainCause(
+  op: 'log' | 'sqrt',
+  pass: 'forward' | 'backward',
+  x: Tensor,
+): NonFiniteCause | null {
+  const { min } = extremes(x);
+  if (min < 0) return { code: `${op}-negative`, value: min };
+  if (min === 0) return { code: pass === 'forward' ? `${op}-zero` : `${op}-slope-at-zero` };
+  return null;
+}
+
 export const exp: OpDef = {
   name: 'exp',
   arity: 1,
@@ -32,6 +55,9 @@ export const exp: OpDef = {
     local: (_i, c) => `\\operatorname{diag}(e^{${c.args[0]}})`,
     vjp: (_i, c) => `${c.grad} \\odot e^{${c.args[0]}}`,
   },
+  // e^x passes the largest float64 at x = ln(1.8e308) ≈ 709.78.
+  whyNonFinite: (pass, [a]) =>
+    pass === 'forward' ? { code: 'exp-overflow', value: extremes(a).max } : null,
 };
 
 export const log: OpDef = {
@@ -46,6 +72,7 @@ export const log: OpDef = {
     local: (_i, c) => `\\operatorname{diag}(1 / ${c.args[0]})`,
     vjp: (_i, c) => `${c.grad} \\oslash ${c.args[0]}`,
   },
+  whyNonFinite: (pass, [a]) => domainCause('log', pass, a),
 };
 
 export const sqrt: OpDef = {
@@ -60,6 +87,7 @@ export const sqrt: OpDef = {
     local: (_i, c) => `\\operatorname{diag}\\left(\\frac{1}{2\\sqrt{${c.args[0]}}}\\right)`,
     vjp: (_i, c) => `${c.grad} \\oslash (2\\sqrt{${c.args[0]}})`,
   },
+  whyNonFinite: (pass, [a]) => domainCause('sqrt', pass, a),
 };
 
 /**
