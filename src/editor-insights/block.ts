@@ -11,8 +11,8 @@ import { explainBlock } from '../explain/build';
 import type { Explanation } from '../explain/explanation';
 import { l10n } from '../l10n';
 import { compactNumber } from '../render/format';
-import { DEFAULT_MAX_ELEMENTS, parseSource } from '../spec/index';
-import type { ModelBlock, SourcePosition, SourceRange } from '../spec/model';
+import { type LimitOptions, limitsFor, parseSource } from '../spec/index';
+import type { ModelBlock, SourcePosition, SourceRange, SpecError } from '../spec/model';
 import { diagnosticsOf, specErrorDiagnostic } from './diagnostics';
 import { gradientCheckDiagnostics } from './gradient-check';
 import { hoversOf } from './hovers';
@@ -47,14 +47,46 @@ function blockKind(kind: SourceKind): SourceKind {
   return kind === 'markdown' ? 'model' : kind;
 }
 
-function evaluate(block: BlockText, kind: SourceKind, maxElements: number): ModelBlock {
-  const [parsed] = parseSource(block.text, blockKind(kind), { origin: block.origin, maxElements });
+function evaluate(block: BlockText, kind: SourceKind, limits: LimitOptions): ModelBlock {
+  const [parsed] = parseSource(block.text, blockKind(kind), { origin: block.origin, ...limits });
   return { ...parsed, index: block.index };
 }
 
 /** The live limit, never above the spec's own (a block over that cannot be explained at all). */
 export function liveLimit(settings: LiveSettings): number {
-  return Math.max(1, Math.min(settings.maxElements, DEFAULT_MAX_ELEMENTS));
+  return Math.max(1, Math.min(settings.maxElements, limitsFor().maxElements));
+}
+
+/**
+ * While typing, a block's matrix products may need this many multiply–adds per value of the
+ * live size limit (100,000 × 1,000 = 1e8 by default: ~0.1 s forward, ~0.3 s with backward).
+ */
+const liveWorkPerElement = 1000;
+
+/** How the live limits are named in their messages; they are told apart from the spec's by it. */
+const liveHint = 'setting backpropNotes.live.maxElements, while typing';
+
+/**
+ * The limits while typing: the spec's (the process's defaults), tightened by the live size
+ * limit. A block over a live limit is not evaluated, with a notice; over the spec's own, it is
+ * an error like any other (Explain Backprop refuses it too).
+ */
+function liveLimits(settings: LiveSettings): LimitOptions {
+  const spec = limitsFor();
+  const limit = liveLimit(settings);
+  const work = Math.min(spec.maxMultiplyAdds, liveWorkPerElement * limit);
+  return {
+    maxElements: limit,
+    maxMultiplyAdds: work,
+    limitHints: {
+      ...(limit < spec.maxElements ? { maxElements: liveHint } : {}),
+      ...(work < spec.maxMultiplyAdds ? { maxMultiplyAdds: `1,000 × the ${liveHint}` } : {}),
+    },
+  };
+}
+
+function isLiveLimit(e: SpecError): boolean {
+  return e.code === 'limit' && e.message.includes(liveHint);
 }
 
 /** One block's live insights; the cache gives them their `id`. */
@@ -66,8 +98,8 @@ export function blockInsights(
   settings: LiveSettings,
 ): NewBlockInsights {
   const limit = liveLimit(settings);
-  const model = evaluate(block, kind, limit);
-  const over = model.errors.find((e) => e.code === 'limit');
+  const model = evaluate(block, kind, liveLimits(settings));
+  const over = model.errors.find(isLiveLimit);
   if (over) return notEvaluated(block, model, overLimitNotice(over.range, over.message, limit));
   let e: Explanation;
   try {
@@ -98,10 +130,7 @@ function notEvaluated(
     evaluated: false,
     previews: [],
     hovers: [],
-    diagnostics: [
-      ...model.errors.filter((e) => e.code !== 'limit').map(specErrorDiagnostic),
-      notice,
-    ],
+    diagnostics: [...model.errors.filter((e) => !isLiveLimit(e)).map(specErrorDiagnostic), notice],
     lens: { line: block.lensLine, loss: null },
   };
 }
@@ -114,7 +143,8 @@ function overLimitNotice(range: SourceRange, message: string, limit: number): In
     fix: null,
     message: l10n.t(
       'Not evaluated while typing: {0} (backpropNotes.live.maxElements is {1}). Explain Backprop and Check Gradients still run it; raise the setting to see previews here.',
-      message.replace(/ — use smaller sizes$/, ''),
+      // What happened, without the spec's own "(setting …) — use smaller sizes, or raise …".
+      message.replace(/ \([^()]*\) — [^—]*$/, ''),
       limit.toLocaleString('en-US'),
     ),
   };
@@ -157,7 +187,7 @@ export function blockCheck(
   kind: SourceKind,
   settings: CheckSettings,
 ): BlockCheck {
-  const model = evaluate(block, kind, DEFAULT_MAX_ELEMENTS);
+  const model = evaluate(block, kind, {});
   const e = explainBlock(model, {
     gradientCheck: { h: settings.h, bands: settings.bands },
     maxJacobianEntries: 0,

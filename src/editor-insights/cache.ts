@@ -12,6 +12,7 @@
  * The cache is bounded (least recently used entries go first) and shared by every document the
  * worker sees: two notes with the same block share its entry.
  */
+import { limitsFor } from '../spec/index';
 import type { SourcePosition } from '../spec/model';
 import { findModelFences, wholeText } from '../spec/sources';
 import { type BlockText, blockCheck, blockInsights } from './block';
@@ -60,7 +61,9 @@ export class InsightsCache {
     origin: SourcePosition = { line: 0, column: 0 },
   ): InsightsResult {
     const evaluated: number[] = [];
-    const settingsKey = JSON.stringify(settings);
+    // The process's spec limits too (the extension's settings, spec/index.ts): a changed limit
+    // changes the answer.
+    const settingsKey = JSON.stringify([settings, limitsFor()]);
     const blocks = splitBlocks(text, kind, origin).map((block) => {
       const key = `live\0${kind}\0${block.origin.column}\0${block.lensLine - block.origin.line}\0${settingsKey}\0${block.text}`;
       const cached = this.lookup(key, block, shiftInsights);
@@ -82,7 +85,9 @@ export class InsightsCache {
     which: readonly number[] | null = null,
     origin: SourcePosition = { line: 0, column: 0 },
   ): BlockCheck[] {
-    const settingsKey = JSON.stringify(settings);
+    // The process's spec limits too (the extension's settings, spec/index.ts): a changed limit
+    // changes the answer.
+    const settingsKey = JSON.stringify([settings, limitsFor()]);
     return splitBlocks(text, kind, origin)
       .filter((block) => which === null || which.includes(block.index))
       .map((block) => {

@@ -12,11 +12,14 @@
  *   one has already run for `supersedeBudgetMs`: then the worker is terminated and restarted, and
  *   the newer request starts at once. So a slow spec being typed into costs at most the budget
  *   per keystroke pause, and a fast one never pays a worker restart.
+ * - `cancel()` (a closed document or panel) gives up the run in flight like a newer request would,
+ *   with nothing to run after it: the worker is terminated if it is still busy after the budget.
  * - A run longer than `timeLimitMs` fails with a message, and the worker is restarted.
  * - A worker that dies unexpectedly (out of memory, a crash) fails the run in flight, calls
  *   `onCrash`, and is restarted for the next request.
  */
 import { l10n } from '../l10n';
+import type { LimitOptions } from '../spec/limits';
 import type { EngineRequest, EngineResponse, L10nMessage } from './engine-protocol';
 // A worker thread in Node; the web build swaps in a Web Worker (worker-spawn.web.ts).
 import { type SpawnedWorker, spawnWorker } from './worker-spawn';
@@ -37,6 +40,8 @@ export interface EngineClientOptions {
   readonly maxHeapMb?: number;
   /** Called when the worker died unexpectedly (not when this client terminated it). */
   readonly onCrash?: (error: Error) => void;
+  /** Called when a run went past the time limit (ms) and the worker was stopped for it. */
+  readonly onTimeLimit?: (limitMs: number) => void;
   /** Diagnostics for the output channel. */
   readonly log?: (line: string) => void;
 }
@@ -77,6 +82,13 @@ interface Pending<Q, A> {
  * Backprop's (EngineRequest, EngineResponse).
  */
 export class EngineClient<Q extends object = Request, A extends WorkerAnswer = Answer> {
+  /**
+   * The spec limits (and how to raise them) every request of every client carries as `limits`,
+   * read at each request: the extension sets this to its `backpropNotes.limits.*` settings at
+   * activation, and the worker makes them the defaults of its parseSource calls.
+   */
+  static limits: (() => LimitOptions) | null = null;
+
   private worker: SpawnedWorker | null = null;
   private inFlight: InFlight<A> | null = null;
   private pending: Pending<Q, A> | null = null;
@@ -110,6 +122,26 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
       this.inFlight.resolve = null;
       this.armBudget();
     });
+  }
+
+  /**
+   * Gives up the run in flight and any waiting request (their document or panel closed): they
+   * settle as `superseded` at once, and the running one is treated as superseded by nothing — it
+   * may finish within `supersedeBudgetMs` of its start (the worker and its caches are kept), else
+   * the worker is terminated then. Later calls work as usual. Nothing happens with nothing running.
+   */
+  cancel(): void {
+    this.pending?.resolve({ status: 'superseded' });
+    this.pending = null;
+    if (!this.inFlight) return;
+    this.inFlight.resolve?.({ status: 'superseded' });
+    this.inFlight.resolve = null;
+    this.armBudget();
+  }
+
+  /** True while a run is in the worker (also a given-up one still inside its budget). */
+  get running(): boolean {
+    return this.inFlight !== null;
   }
 
   /** Ends the worker; later calls settle as superseded. */
@@ -165,11 +197,13 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
           line: null,
         });
         this.stopWorker();
+        this.options.onTimeLimit?.(timeLimitMs);
         this.dispatch();
       }, timeLimitMs),
     };
     this.inFlight = flight;
-    worker.postMessage({ ...next.request, id });
+    const limits = EngineClient.limits?.();
+    worker.postMessage({ ...next.request, id, ...(limits ? { limits } : {}) });
   }
 
   /** Settles a run and clears its timers; the next pending request is the caller's to dispatch. */

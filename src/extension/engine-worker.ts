@@ -9,7 +9,7 @@ import {
   ExplainError,
   explainBlock as explainWith,
 } from '../explain/index';
-import { parseSource } from '../spec/index';
+import { type LimitOptions, parseSource, useDefaultLimits } from '../spec/index';
 import { InsightsCache } from '../editor-insights/cache';
 import { answerInsights } from '../editor-insights/requests';
 import type {
@@ -113,6 +113,9 @@ const port = workerPort();
 port.onMessage((message) => {
   const request = message as
     EngineRequest | InsightsRequest | L10nMessage | NotesRequest | ExportRequest;
+  // The extension's limits, sent with every request (EngineClient.limits).
+  const limits = (message as { limits?: LimitOptions }).limits;
+  if (limits) useDefaultLimits(limits);
   if ('type' in request && request.type === 'l10n') l10n.useBundle(parseBundle(request.bundle));
   else if ('type' in request && request.type === 'notes')
     handleNotes(request, (response) => port.postMessage(response));

@@ -25,7 +25,8 @@ import { ExplanationPanel, type PanelDependencies } from './panel';
 import { markdownPreviewPlugin } from './markdown-preview-loader';
 import { registerNotesFeatures, trainActionCommand } from './notes-features';
 import type { TrainingRun } from '../protocol';
-import { engineSettings } from './settings';
+import { WorkerTroubleNotice } from './worker-trouble';
+import { engineSettings, specLimits } from './settings';
 
 /** What `activate` returns: used by the extension-host tests, stable for other extensions too. */
 export interface BackpropNotesApi {
@@ -75,24 +76,32 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
   const log = vscode.window.createOutputChannel('Backprop Notes', { log: true });
   const rendered = new vscode.EventEmitter<RenderedMessage>();
   const renders: RenderedMessage[] = [];
-  let toldAboutCrash = false;
+  // One notification for a crashed or stuck worker, whichever (worker-trouble.ts): not one per
+  // keystroke while a note keeps crashing the live previews' worker.
+  const trouble = new WorkerTroubleNotice({
+    log: (line) => log.error(line),
+    tell: (t) =>
+      void vscode.window
+        .showWarningMessage(
+          t.kind === 'crashed'
+            ? l10n.t(
+                'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
+              )
+            : l10n.t(
+                'The Backprop Notes engine took longer than {0} s on a model block and was restarted. Make the block’s tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.',
+                String(Math.round(t.limitMs / 1000)),
+              ),
+          l10n.t('Show Log'),
+        )
+        .then((choice) => (choice ? log.show() : undefined)),
+  });
+  EngineClient.limits = specLimits;
   const engine = new EngineClient({
     workerPath: engineWorkerLocation(context.extensionUri),
     timeLimitMs: () => engineSettings().timeLimitMs,
     log: (line) => log.info(line),
-    onCrash: (error) => {
-      log.error(`engine crashed: ${error.message}`);
-      if (toldAboutCrash) return;
-      toldAboutCrash = true; // once per session: a spec that crashes it would otherwise nag
-      void vscode.window
-        .showWarningMessage(
-          l10n.t(
-            'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
-          ),
-          l10n.t('Show Log'),
-        )
-        .then((choice) => (choice ? log.show() : undefined));
-    },
+    // A run past the time limit is reported in the panel itself: only crashes notify.
+    onCrash: trouble.for('panel').onCrash,
   });
   const deps: PanelDependencies = {
     extensionUri: context.extensionUri,
@@ -116,6 +125,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     panel: () => deps,
   });
   const editorFeatures = registerEditorFeatures({
+    trouble,
     workerPath: engineWorkerLocation(context.extensionUri),
     timeLimitMs: () => engineSettings().timeLimitMs,
     log,

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ViewSettings } from '../protocol';
+import { DEFAULT_LIMITS, type LimitOptions, MAX_NESTING_CEILING } from '../spec/limits';
 
 export const settingsSection = 'backpropNotes';
 
@@ -39,9 +40,28 @@ export function engineSettings(): EngineSettings {
   };
 }
 
+/**
+ * The limits on what a model block may ask for (`backpropNotes.limits.*`, src/spec/limits.ts),
+ * with the setting named in each limit's message. EngineClient sends them with every request.
+ */
+export function specLimits(): LimitOptions {
+  const c = vscode.workspace.getConfiguration(settingsSection);
+  const d = DEFAULT_LIMITS;
+  return {
+    maxElements: count(c.get('limits.maxElements'), d.maxElements, 1, 1e9),
+    maxMultiplyAdds: count(c.get('limits.maxMultiplyAdds'), d.maxMultiplyAdds, 1, 1e15),
+    maxNesting: count(c.get('limits.maxNesting'), d.maxNesting, 1, MAX_NESTING_CEILING),
+    limitHints: {
+      maxElements: 'setting backpropNotes.limits.maxElements',
+      maxMultiplyAdds: 'setting backpropNotes.limits.maxMultiplyAdds',
+      maxNesting: 'setting backpropNotes.limits.maxNesting',
+    },
+  };
+}
+
 /** Does a configuration change touch what the panel shows? */
 export function affects(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['matrix', 'explain', 'engine'].some((s) =>
+  return ['matrix', 'explain', 'engine', 'limits'].some((s) =>
     e.affectsConfiguration(`${settingsSection}.${s}`),
   );
 }
