@@ -101,7 +101,8 @@ export function insightsAffected(e: vscode.ConfigurationChangeEvent): {
     live:
       e.affectsConfiguration(`${s}.previews`) ||
       e.affectsConfiguration(`${s}.live`) ||
-      e.affectsConfiguration(`${s}.matrix`),
-    check: e.affectsConfiguration(`${s}.gradientCheck`),
+      e.affectsConfiguration(`${s}.matrix`) ||
+      e.affectsConfiguration(`${s}.limits`),
+    check: e.affectsConfiguration(`${s}.gradientCheck`) || e.affectsConfiguration(`${s}.limits`),
   };
 }
