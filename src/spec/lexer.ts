@@ -245,7 +245,8 @@ export function lex(text: string, origin: SourcePosition = { line: 0, column: 0 
     let out = '';
     for (;;) {
       if (k >= text.length || (!triple && text[k] === '\n')) {
-        push('error', k, {
+        // The error ends where the line does: before a CRLF's '\r', which is not on the line.
+        push('error', k > quoteAt + 1 && text[k - 1] === '\r' ? k - 1 : k, {
           code: 'literal',
           message: `this string is never closed — add the closing ${triple ? q + q + q : q}`,
         });
