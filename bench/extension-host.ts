@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { BackpropNotesApi } from '../src/extension/extension';
 import { commandIds, explanationViewType, extensionId } from '../src/extension/ids';
-import { RESULT_MARKER, type WindowResult } from './extension-result';
+import { RESULT_MARKER, type Timeline, type WindowResult } from './extension-result';
 
 const runs = Number(process.env.BENCH_EXTENSION_RUNS ?? '5');
 
@@ -61,31 +61,42 @@ export async function run(): Promise<void> {
   await api.liveInsights(note);
   await sleep(500);
 
-  const explain = async (): Promise<number> => {
+  const timelines: Timeline[] = [];
+  const explain = async (kind: Timeline['kind']): Promise<number> => {
     const since = api.renderCount();
     const started = performance.now();
+    const commandAt = Date.now();
     await vscode.commands.executeCommand(commandIds.explainBackprop);
-    await api.waitForRender((m) => m.what === 'explanation', { since, timeoutMs: 60_000 });
-    return performance.now() - started;
+    const render = await api.waitForRender((m) => m.what === 'explanation', {
+      since,
+      timeoutMs: 60_000,
+    });
+    const elapsed = performance.now() - started;
+    const marks: Record<string, number> = { command: 0, rendered: Date.now() - commandAt };
+    for (const [name, at] of Object.entries(render.timing ?? {})) {
+      marks[name] = name.startsWith('ms.') ? at : at - commandAt;
+    }
+    timelines.push({ kind, marks });
+    return elapsed;
   };
   const focusNote = async () => {
     const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
     shown.selection = new vscode.Selection(line, 0, line, 0);
   };
 
-  const coldExplainMs = await explain();
+  const coldExplainMs = await explain('cold');
   const warmOpenPanelMs: number[] = [];
   const warmNewPanelMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     await focusNote();
     await sleep(200);
-    warmOpenPanelMs.push(await explain());
+    warmOpenPanelMs.push(await explain('open'));
   }
   for (let i = 0; i < runs; i++) {
     await vscode.window.tabGroups.close(panelTabs());
     await focusNote();
     await sleep(300);
-    warmNewPanelMs.push(await explain());
+    warmNewPanelMs.push(await explain('new'));
   }
   await vscode.window.tabGroups.close(panelTabs());
 
@@ -131,6 +142,7 @@ export async function run(): Promise<void> {
     editEngineMs,
     editLatencyMs,
     statements,
+    timelines,
   };
   console.log(`${RESULT_MARKER} ${JSON.stringify(result)}`);
 }

@@ -18,4 +18,16 @@ export interface WindowResult {
   editLatencyMs: number[];
   /** The statement count of the edited block (60). */
   statements: number;
+  /**
+   * Per Explain Backprop above, where its time went: the marks of its `rendered` message (the
+   * webview's and the panel's, RenderedMessage.timing) and the bench's own, as milliseconds
+   * after the command was run (`command` = 0, `rendered` = when the host got the message).
+   */
+  timelines?: Timeline[];
+}
+
+export interface Timeline {
+  readonly kind: 'cold' | 'open' | 'new';
+  /** Mark name → ms after the command. */
+  readonly marks: Record<string, number>;
 }

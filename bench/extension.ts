@@ -61,6 +61,64 @@ function row(name: string, values: readonly number[], goal: string): string {
   return `| ${name} | ${fmt(median(values))} ms | ${fmt(min)}–${fmt(max)} | ${values.length} | ${goal} |`;
 }
 
+/** What each mark of RenderedMessage.timing means (bench/extension-host.ts's `timelines`). */
+const markMeaning: Record<string, string> = {
+  command: 'executeCommand called (host)',
+  'host.explain': 'panel starts the run (host)',
+  'host.created': 'panel object created, after createWebviewPanel (host)',
+  'host.htmlSet': 'webview.html assigned (host)',
+  page: 'webview document starts (performance.timeOrigin)',
+  scriptFetchStart: 'webview.js requested',
+  scriptFetched: 'webview.js received',
+  script: 'webview.js starts to run',
+  ready: 'webview posts ready (its modules ran)',
+  'host.ready': 'host receives ready',
+  'host.engineStart': 'request to the engine worker (host)',
+  'host.enginePartial': 'engine partial answer (host)',
+  'host.engineEnd': 'engine answer (host)',
+  'host.posted': 'explanation posted to the webview (host)',
+  received: 'webview receives the explanation',
+  drawn: 'webview built the DOM (KaTeX included)',
+  painted: 'next frame after the DOM change (painted)',
+  rendered: 'host receives `rendered` (the measure)',
+  'ms.katex': 'duration: KaTeX rendering in that draw',
+};
+
+/** Per kind of run, each mark's median time after the command, in order. */
+function printTimelines(results: readonly WindowResult[]): void {
+  const timelines = results.flatMap((r) => r.timelines ?? []);
+  for (const kind of ['cold', 'open', 'new'] as const) {
+    const ofKind = timelines.filter((t) => t.kind === kind);
+    if (ofKind.length === 0) continue;
+    const names = [...new Set(ofKind.flatMap((t) => Object.keys(t.marks)))];
+    const stats = names.map((name) => {
+      const values = ofKind.map((t) => t.marks[name]).filter((v) => v !== undefined);
+      return { name, values, median: median(values) };
+    });
+    stats.sort((a, b) =>
+      a.name.startsWith('ms.') === b.name.startsWith('ms.')
+        ? a.median - b.median
+        : a.name.startsWith('ms.')
+          ? 1
+          : -1,
+    );
+    const title = {
+      cold: 'cold (first in window)',
+      open: 'warm, panel open',
+      new: 'warm, new panel',
+    }[kind];
+    console.log(`\nWhere the time goes, ${title}: ms after the command (median, min–max, n)\n`);
+    console.log('| mark | median | min–max | n | what |');
+    console.log('|---|---|---|---|---|');
+    for (const { name, values, median: m } of stats) {
+      const f = (v: number) => v.toFixed(0);
+      console.log(
+        `| ${name} | ${f(m)} | ${f(Math.min(...values))}–${f(Math.max(...values))} | ${values.length} | ${markMeaning[name] ?? ''} |`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'backprop-bench-ext-'));
   try {
@@ -170,6 +228,7 @@ async function main(): Promise<void> {
         '—',
       ),
     );
+    printTimelines(results);
     if (process.argv.includes('--json')) console.log(JSON.stringify({ bundleBytes, results }));
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -222,7 +222,18 @@ export interface RenderedMessage {
   readonly errors: number;
   /** The tab shown. */
   readonly tab: TabId;
+  /**
+   * When things happened, for the latency benchmark (bench/extension.ts): mark name → wall-clock
+   * milliseconds since the epoch (`performance.timeOrigin + performance.now()` in the webview,
+   * `Date.now()`-based in the host, one clock on one machine). The webview's marks (page start,
+   * script start, ready, message received, drawn, painted …) come with the message; the host adds
+   * its own (`host.*`) before handing it to tests. Absent from older webviews.
+   */
+  readonly timing?: RenderTiming;
 }
+
+/** Mark name → epoch milliseconds (see RenderedMessage.timing). At most 40 marks. */
+export type RenderTiming = Readonly<Record<string, number>>;
 
 /**
  * A button of the Train tab: train the panel's block (asking for the settings the block does not
@@ -366,6 +377,16 @@ function isTrainingRun(x: unknown): x is TrainingRun {
   );
 }
 
+/** Up to 40 marks with short names and finite times (RenderedMessage.timing). */
+function isTiming(x: unknown): x is RenderTiming {
+  if (!isObject(x)) return false;
+  const entries = Object.entries(x);
+  return (
+    entries.length <= 40 &&
+    entries.every(([k, v]) => k.length <= 40 && typeof v === 'number' && Number.isFinite(v))
+  );
+}
+
 function isTab(x: unknown): x is TabId {
   return typeof x === 'string' && (tabIds as readonly string[]).includes(x);
 }
@@ -429,6 +450,7 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
       if (!(x.leaf === null || typeof x.leaf === 'string')) return fail(x, 'leaf is not a string');
       if (!isCount(x.errors)) return fail(x, 'errors is not a count');
       if (!isTab(x.tab)) return fail(x, 'tab is unknown');
+      if (!(x.timing === undefined || isTiming(x.timing))) return fail(x, 'timing is malformed');
       return {
         ok: true,
         value: {
@@ -438,6 +460,7 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
           leaf: x.leaf,
           errors: x.errors,
           tab: x.tab,
+          ...(x.timing === undefined ? {} : { timing: x.timing }),
         },
       };
     case 'trainAction':

@@ -8,6 +8,7 @@ import katex from 'katex';
 import type { Nested } from '../src/engine/tensor';
 import type { ViewSettings } from '../src/protocol';
 import { bmatrix, shapeText } from '../src/render/format';
+import { addDuration } from './timing';
 
 /** Every formula's options (exported for test/extension/webview-security.test.ts). */
 export const katexOptions: Readonly<katex.KatexOptions> = {
@@ -24,12 +25,14 @@ export const katexOptions: Readonly<katex.KatexOptions> = {
 export function math(latex: string, display = false): HTMLElement {
   const element = document.createElement(display ? 'div' : 'span');
   element.className = display ? 'math display' : 'math';
+  const started = performance.now();
   try {
     katex.render(latex, element, { ...katexOptions, displayMode: display });
   } catch {
     // Only non-ParseErrors reach here (throwOnError is off): show the source, not nothing.
     element.textContent = latex;
   }
+  addDuration('katex', performance.now() - started);
   return element;
 }
 

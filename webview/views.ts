@@ -64,23 +64,57 @@ const tabTitles = (): Record<TabId, string> => ({
   train: l10n.t('Train'),
 });
 
+/**
+ * The explanation with its tabs. Only the tab shown is drawn at once (the first paint is what the
+ * user waits for); the others are drawn when picked, or earlier by whoever runs `deferred` (main.ts
+ * runs them when the webview is idle after the paint). Without `deferred`, every tab is drawn now.
+ */
 export function explanationView(
   message: ExplanationMessage,
   leaf: string | null,
   tab: TabId,
   ctx: ViewContext,
+  deferred?: (() => void)[],
 ): HTMLElement {
   const e = message.explanation;
-  const panels: Record<TabId, HTMLElement> = {
-    forward: forwardView(e, ctx),
-    backward: backwardView(e, chosenGradient(e, leaf), ctx),
-    check: checkView(e, ctx),
-    graph: graphView(e, ctx, leaf),
-    memory: memoryView(e, ctx),
-    linearity: linearityView(e, ctx),
-    train: trainView(e, ctx, message.source.blockIndex, message.source.uri),
+  const views: Record<TabId, () => HTMLElement> = {
+    forward: () => forwardView(e, ctx),
+    backward: () => backwardView(e, chosenGradient(e, leaf), ctx),
+    check: () => checkView(e, ctx),
+    graph: () => graphView(e, ctx, leaf),
+    memory: () => memoryView(e, ctx),
+    linearity: () => linearityView(e, ctx),
+    train: () => trainView(e, ctx, message.source.blockIndex, message.source.uri),
   };
   const order: TabId[] = ['forward', 'backward', 'check', 'graph', 'memory', 'linearity', 'train'];
+  const panels = new Map(order.map((id) => [id, h('vscode-tab-panel', { 'data-tab': id })]));
+  const drawn = new Set<TabId>();
+  /** Draws a tab's content once (picked, or its turn in `deferred`). */
+  const fill = (id: TabId) => {
+    if (drawn.has(id)) return;
+    drawn.add(id);
+    let content: HTMLElement;
+    try {
+      content = views[id]();
+    } catch (error) {
+      // A bug in one tab must not blank it silently (the other tabs still work).
+      console.error(error);
+      content = h(
+        'div',
+        { class: 'error', role: 'alert' },
+        l10n.t(
+          'The panel could not draw this explanation ({0}). This is a bug in Backprop Notes; the command “Backprop Notes: Show Log” has details.',
+          error instanceof Error ? error.message : String(error),
+        ),
+      );
+    }
+    panels.get(id)!.replaceChildren(content);
+  };
+  fill(tab);
+  for (const id of order) {
+    if (deferred) deferred.push(() => fill(id));
+    else fill(id);
+  }
   const tabs = h(
     'vscode-tabs',
     {
@@ -88,7 +122,9 @@ export function explanationView(
       'selected-index': order.indexOf(tab),
       'onvsc-tabs-select': (event: Event) => {
         const index = (event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
-        ctx.pickTab(order[index] ?? 'backward');
+        const picked = order[index] ?? 'backward';
+        fill(picked);
+        ctx.pickTab(picked);
       },
     },
     order.map((id) => [
@@ -98,7 +134,7 @@ export function explanationView(
         tabTitles()[id],
         id === 'check' && e.gradientCheck ? [' ', gradeBadge(e.gradientCheck.grade)] : null,
       ),
-      h('vscode-tab-panel', { 'data-tab': id }, panels[id]),
+      panels.get(id)!,
     ]),
   );
   return h(

@@ -18,6 +18,7 @@ import {
   type HostMessage,
   type PanelState,
   type RenderedMessage,
+  type RenderTiming,
   type SourceInfo,
   type TabId,
   type TrainActionMessage,
@@ -133,6 +134,12 @@ export class ExplanationPanel implements vscode.Disposable {
   private explainedBlock: number | null = null;
   /** The column of the editor the explained document was in, for revealing lines. */
   private editorColumn: vscode.ViewColumn | undefined;
+  /**
+   * The host's marks for the latency benchmark (RenderedMessage.timing): the panel's own (sent
+   * with its first render), and per run, the newest few.
+   */
+  private panelMarks: Record<string, number> | null = {};
+  private readonly runMarks = new Map<number, Record<string, number>>();
 
   private constructor(
     readonly webviewPanel: vscode.WebviewPanel,
@@ -145,7 +152,9 @@ export class ExplanationPanel implements vscode.Disposable {
   ) {
     ExplanationPanel.current = this;
     const webview = webviewPanel.webview;
+    this.panelMarks!['host.created'] = Date.now();
     webview.html = this.html(webview);
+    this.panelMarks!['host.htmlSet'] = Date.now();
     this.disposables.push(
       webviewPanel.onDidDispose(() => this.dispose()),
       // A hidden webview is destroyed (no retainContextWhenHidden): hold messages until it is
@@ -229,7 +238,30 @@ export class ExplanationPanel implements vscode.Disposable {
     if (!this.disposed) this.gate.post(message);
   }
 
+  private markRun(requestId: number, name: string): void {
+    let marks = this.runMarks.get(requestId);
+    if (!marks) {
+      marks = {};
+      this.runMarks.set(requestId, marks);
+      for (const old of this.runMarks.keys()) if (old < requestId - 8) this.runMarks.delete(old);
+    }
+    marks[`host.${name}`] ??= Date.now();
+  }
+
+  /** The webview's marks of a render with the host's (the panel's, the first time). */
+  private timing(message: RenderedMessage): RenderTiming {
+    const marks = {
+      ...message.timing,
+      ...this.panelMarks,
+      ...this.runMarks.get(message.requestId),
+    };
+    this.panelMarks = null;
+    return marks;
+  }
+
   private deliver(message: HostMessage): void {
+    if (message.type === 'explanation' || message.type === 'error')
+      this.markRun(message.requestId, 'posted');
     void this.webviewPanel.webview.postMessage(message).then(
       (delivered) => {
         if (!delivered)
@@ -249,6 +281,7 @@ export class ExplanationPanel implements vscode.Disposable {
     const message = parsed.value;
     switch (message.type) {
       case 'ready':
+        if (this.panelMarks) this.panelMarks['host.ready'] ??= Date.now();
         this.gate.ready();
         break;
       case 'selectLeaf':
@@ -266,7 +299,7 @@ export class ExplanationPanel implements vscode.Disposable {
         this.deps.log.debug(
           `panel: rendered ${message.what} #${message.requestId} (leaf ${message.leaf ?? '-'}, ${message.errors} errors)`,
         );
-        this.deps.rendered.fire(message);
+        this.deps.rendered.fire({ ...message, timing: this.timing(message) });
         break;
       default:
         assertNever(message);
@@ -296,6 +329,7 @@ export class ExplanationPanel implements vscode.Disposable {
     const uri = this.uri;
     if (!uri || this.disposed) return;
     const requestId = ++this.requestId;
+    this.markRun(requestId, 'explain');
     let document: vscode.TextDocument;
     try {
       document = await vscode.workspace.openTextDocument(uri);
@@ -361,6 +395,7 @@ export class ExplanationPanel implements vscode.Disposable {
       shown: { explanation: Explanation; blockCount: number; elapsedMs: number } | null;
     } = { shown: null };
     const started = Date.now();
+    this.markRun(requestId, 'engineStart');
     const outcome = await this.deps.engine.run(
       {
         text: resolved.text,
@@ -379,12 +414,14 @@ export class ExplanationPanel implements vscode.Disposable {
       },
       (response) => {
         if (requestId !== this.requestId || this.disposed) return;
+        this.markRun(requestId, 'enginePartial');
         partial.shown = response;
         show(response.explanation, response.blockCount, response.elapsedMs);
         this.post({ type: 'busy', busy: true }); // the gradient check is still running
       },
     );
     if (outcome.status === 'superseded' || requestId !== this.requestId || this.disposed) return;
+    this.markRun(requestId, 'engineEnd');
     this.post({ type: 'busy', busy: false });
     if (outcome.status === 'failed') {
       this.deps.log.warn(`panel: run #${requestId} failed: ${outcome.message}`);
