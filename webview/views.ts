@@ -28,6 +28,7 @@ import { l10n } from '../src/l10n';
 import { type Child, h } from './dom';
 import { type NotesContext, graphView, linearityView, memoryView, trainView } from './notes-views';
 import { finite, math, matrix, shapeText } from './math';
+import { numericsWarning } from './numerics-view';
 
 /** What the views call back into. */
 export interface ViewContext extends NotesContext {
@@ -78,8 +79,8 @@ export function explanationView(
 ): HTMLElement {
   const e = message.explanation;
   const views: Record<TabId, () => HTMLElement> = {
-    forward: () => forwardView(e, ctx),
-    backward: () => backwardView(e, chosenGradient(e, leaf), ctx),
+    forward: () => withNumerics(e, 'forward', forwardView(e, ctx), ctx),
+    backward: () => withNumerics(e, 'backward', backwardView(e, chosenGradient(e, leaf), ctx), ctx),
     check: () => checkView(e, ctx),
     graph: () => graphView(e, ctx, leaf),
     memory: () => memoryView(e, ctx),
@@ -199,6 +200,19 @@ function header(source: SourceInfo, e: Explanation | null, elapsedMs: number | n
 
 function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+/** A tab's content under the warning of where its NaN or ∞ first appeared, if any. */
+function withNumerics(
+  e: Explanation,
+  pass: 'forward' | 'backward',
+  view: HTMLElement,
+  ctx: ViewContext,
+): HTMLElement {
+  const warning = numericsWarning(e.numerics, pass, (line, column) =>
+    revealButton(line, column, ctx),
+  );
+  return warning ? h('div', { class: 'with-numerics' }, warning, view) : view;
 }
 
 function revealButton(line: number, column: number, ctx: ViewContext): HTMLElement {

@@ -3,7 +3,8 @@
  * from src/cli.ts (the bundle's entry, which only wires Node's process to this) so that tests run
  * it in-process with their own I/O and parser.
  *
- * Exit codes: 0 all well; 1 a gradient check graded `wrong`; 2 spec errors (each printed to
+ * Exit codes: 0 all well; 1 a gradient check graded `wrong` or a gradient holds a NaN or ±∞
+ * (Explanation.numerics says where it first appeared); 2 spec errors (each printed to
  * stderr as `FILE:LINE:COL: message`, 1-based) or bad usage (message + usage). No stack trace is
  * ever printed: every failure becomes one message. `export` writes the program to stdout (or
  * `--out FILE`) and exits 0, or 2 for spec errors, bad usage, or an op it cannot write.
@@ -73,8 +74,8 @@ Options:
   --help           show this help
   --version        show the version
 
-Exit status: 0 all well, 1 a gradient check failed, 2 spec errors, bad usage, or a block
-export cannot write.
+Exit status: 0 all well, 1 a gradient check failed or a gradient is NaN or infinite,
+2 spec errors, bad usage, or a block export cannot write.
 `;
 
 class UsageError extends Error {}
@@ -223,12 +224,14 @@ export function kindOf(file: string): SourceKind {
 }
 
 /**
- * 2 when any block has spec errors, else 1 when any gradient check graded `wrong`, else 0.
+ * 2 when any block has spec errors, else 1 when any gradient check graded `wrong` or any gradient
+ * holds a NaN or ±∞, else 0.
  * Spec errors win: a partly evaluated block's check says little.
  */
 export function exitCodeFor(blocks: readonly Explanation[]): 0 | 1 | 2 {
   if (blocks.some((b) => b.errors.length > 0)) return 2;
   if (blocks.some((b) => b.gradientCheck !== null && !b.gradientCheck.passed)) return 1;
+  if (blocks.some((b) => b.numerics !== undefined && !b.numerics.gradientsFinite)) return 1;
   return 0;
 }
 
@@ -308,7 +311,7 @@ function run(argv: readonly string[], io: CliIo, deps: CliDeps): 0 | 1 | 2 {
   } else if (parsed.format === 'json') {
     io.stdout(JSON.stringify(checkDocument(explained.blocks, shown), null, 2) + '\n');
   } else {
-    io.stdout(renderText(explained, { sections: ['check', 'notices'] }));
+    io.stdout(renderText(explained, { sections: ['numerics', 'check', 'notices'] }));
   }
   return exitCodeFor(explained.blocks);
 }
@@ -362,6 +365,7 @@ function exportCommand(
 
 /** Errors go to stderr as FILE:LINE:COL lines, so the stdout rendering leaves them out. */
 const withoutErrors = [
+  'numerics',
   'forward',
   'gradients',
   'chain',
@@ -385,6 +389,7 @@ function checkDocument(blocks: readonly Explanation[], file: string): unknown {
       errors: b.errors,
       passed: b.gradientCheck === null || b.gradientCheck.passed,
       gradientCheck: b.gradientCheck,
+      numerics: b.numerics ?? null,
     })),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Live diagnostics of one block: its spec errors (with a quick fix for an unknown name), and two
- * things the engine sees in the numbers that a reader of the notes would want pointed out:
+ * Live diagnostics of one block: its spec errors (with a quick fix for an unknown name), where a
+ * NaN or ±∞ first appeared (./numerics.ts), and two things the engine sees in the numbers that a
+ * reader of the notes would want pointed out:
  *
  * - a ReLU whose units are dead for every sample (warning): those units pass no gradient back,
  *   so everything feeding only them stops learning;
@@ -11,10 +12,16 @@ import { Tensor } from '../engine/tensor';
 import type { Explanation, ExplainedNode } from '../explain/explanation';
 import type { SpecError } from '../spec/model';
 import { l10n } from '../l10n';
+import { numericsDiagnostics } from './numerics';
 import type { InsightDiagnostic } from './types';
 
 export function diagnosticsOf(e: Explanation): InsightDiagnostic[] {
-  return [...e.errors.map(specErrorDiagnostic), ...deadRelus(e), ...softmaxCrossEntropy(e)];
+  return [
+    ...e.errors.map(specErrorDiagnostic),
+    ...numericsDiagnostics(e),
+    ...deadRelus(e),
+    ...softmaxCrossEntropy(e),
+  ];
 }
 
 export function specErrorDiagnostic(error: SpecError): InsightDiagnostic {

@@ -108,7 +108,8 @@ export interface InsightDiagnostic {
   readonly message: string;
   /**
    * The spec error's code (`unknown-name`, `shape`, `arity` …), or one of this layer's:
-   * `dead-relu`, `softmax-cross-entropy`, `live-limit`, `engine`, `gradient-check`.
+   * `dead-relu`, `softmax-cross-entropy`, `live-limit`, `engine`, `gradient-check`, `non-finite`
+   * (a NaN or ±∞ first appeared here).
    */
   readonly code: string;
   readonly fix: QuickFix | null;

@@ -15,6 +15,7 @@ export function blocksOf(x: Renderable): readonly Explanation[] {
 
 export type Section =
   | 'errors'
+  | 'numerics'
   | 'forward'
   | 'gradients'
   | 'chain'
@@ -27,6 +28,7 @@ export type Section =
 
 export const allSections: readonly Section[] = [
   'errors',
+  'numerics',
   'forward',
   'gradients',
   'chain',
@@ -90,3 +92,18 @@ export const gradeMark: Record<string, string> = {
   wrong: '✗',
   kink: '~',
 };
+
+/**
+ * Where a NaN or ±∞ first appeared (Explanation.numerics), one line per finding: `line 2: Z2 has
+ * 2 ∞ values …`; when the gradients are not finite only because of a forward value, a last line
+ * says so. Empty when everything is finite.
+ */
+export function numericsLines(e: Explanation): string[] {
+  const report = e.numerics;
+  if (!report) return [];
+  const lines = [...report.forward, ...report.backward].map((f) => `line ${f.line}: ${f.message}`);
+  if (report.backward.length === 0 && !report.gradientsFinite && report.forward.length > 0) {
+    lines.push('The gradients are not finite because of the forward value above.');
+  }
+  return lines;
+}

@@ -10,6 +10,7 @@ import {
   type Renderable,
   blocksOf,
   focusGradient,
+  numericsLines,
   steps as stepsShown,
   wants,
 } from './common';
@@ -86,6 +87,12 @@ function renderBlock(e: Explanation, o: MarkdownOptions): string[] {
       e.errors.map(
         (err) => `- line ${err.line}, column ${err.column}: ${markdownText(err.message)}`,
       ),
+    );
+  }
+  if (wants(o, 'numerics')) {
+    section(
+      'Not finite (NaN or ∞)',
+      numericsLines(e).map((l) => `- ${markdownText(l)}`),
     );
   }
   if (wants(o, 'forward')) section('Forward', forward(e, o));

@@ -11,6 +11,7 @@ import {
   blocksOf,
   focusGradient,
   gradeMark,
+  numericsLines,
   steps as stepsShown,
   table,
   wants,
@@ -35,6 +36,12 @@ function renderBlock(e: Explanation, o: RenderOptions): string[] {
     section(
       'Errors',
       e.errors.map((err) => `  line ${err.line}:${err.column}: ${err.message}`),
+    );
+  }
+  if (wants(o, 'numerics')) {
+    section(
+      'Not finite (NaN or ∞)',
+      numericsLines(e).map((l) => `  ${l}`),
     );
   }
   if (wants(o, 'forward')) section('Forward', forward(e, o));
