@@ -349,15 +349,15 @@ export const sampleFiles: readonly { name: string; text: string; kind: SourceKin
   }));
 
 /**
- * A sample whole, or (nine times in ten) a window of 1–16 of its lines: a window is what one
+ * A sample whole, or (19 times in 20) a window of 1–10 of its lines: a window is what one
  * block of a note looks like while it is typed, and costs less to drive than the whole file.
  */
 const samples = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...sampleFiles) },
   {
-    weight: 9,
+    weight: 19,
     arbitrary: fc
-      .tuple(fc.constantFrom(...sampleFiles), fc.nat(), fc.integer({ min: 1, max: 16 }))
+      .tuple(fc.constantFrom(...sampleFiles), fc.nat(), fc.integer({ min: 1, max: 10 }))
       .map(([f, p, n]) => {
         const ls = f.text.split('\n');
         const i = p % ls.length;

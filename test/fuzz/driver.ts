@@ -46,7 +46,7 @@ export type { SourceKind };
 export const KINDS: readonly SourceKind[] = ['markdown', 'model', 'python', 'snippet'];
 
 export interface DriveLimits {
-  /** The largest tensor the fuzzed layers may create (default 4,096 values). */
+  /** The largest tensor the fuzzed layers may create (default 1,024 values). */
   readonly maxElements: number;
   /** Elements per tensor the gradient check looks at (default 8). */
   readonly checkElements: number;
@@ -58,7 +58,7 @@ export interface DriveLimits {
 }
 
 export const defaultLimits: DriveLimits = {
-  maxElements: 4096,
+  maxElements: 1024,
   checkElements: 8,
   maxInputMs: Number(process.env.FUZZ_HANG_MS ?? 10_000),
 };
