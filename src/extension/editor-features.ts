@@ -17,6 +17,7 @@ import { registerHovers } from './hover-provider';
 import { commandIds } from './ids';
 import { registerInlinePreviews } from './inline-previews';
 import { registerLiveDiagnostics } from './live-diagnostics';
+import type { WorkerTroubleNotice } from './worker-trouble';
 import { type DocumentInsights, type InsightsEngine, LiveInsights } from './live-insights';
 import { registerQuickFix } from './quick-fix';
 
@@ -27,6 +28,8 @@ export interface EditorFeaturesOptions {
   readonly log: vscode.LogOutputChannel;
   /** Called after Check Gradients ran on a document. */
   readonly onChecked?: (uri: vscode.Uri, result: CheckGradientsResult) => void;
+  /** Where a crashed or stuck worker is reported (the user is told once); else only logged. */
+  readonly trouble?: WorkerTroubleNotice;
 }
 
 export interface EditorFeatures extends vscode.Disposable {
@@ -41,11 +44,17 @@ function insightsEngine(
   name: string,
   options: EditorFeaturesOptions,
 ): InsightsEngine & vscode.Disposable {
+  // Only the live previews notify: Check Gradients shows its own failure (crash or time limit)
+  // as the answer to the command; the previews have nowhere else to say it.
+  const trouble = name === 'live' ? options.trouble?.for(name) : undefined;
   const client = new EngineClient<InsightsQueryMessage, InsightsResponse>({
     workerPath: options.workerPath,
     timeLimitMs: options.timeLimitMs,
     log: (line) => options.log.info(`${name}: ${line}`),
-    onCrash: (error) => options.log.error(`${name}: the worker crashed: ${error.message}`),
+    onCrash:
+      trouble?.onCrash ??
+      ((error) => options.log.error(`${name}: the worker crashed: ${error.message}`)),
+    onTimeLimit: trouble?.onTimeLimit,
   });
   return {
     run: async (query) => {
@@ -54,6 +63,7 @@ function insightsEngine(
         ? { status: 'done', answer: outcome.response.answer satisfies InsightsAnswerMessage }
         : outcome;
     },
+    cancel: () => client.cancel(),
     dispose: () => client.dispose(),
   };
 }

@@ -88,7 +88,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
                 'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
               )
             : l10n.t(
-                'The Backprop Notes engine took longer than {0} s on a model block and was restarted. Make the block’s tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.',
+                'The Backprop Notes engine took longer than {0} s on a model block while you typed, and was restarted. Make its tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.',
                 String(Math.round(t.limitMs / 1000)),
               ),
           l10n.t('Show Log'),

@@ -28,6 +28,8 @@ interface LiveJob {
 /** The worker, as the live insights use it. */
 export interface InsightsEngine {
   run(query: InsightsQueryMessage): Promise<RunOutcome<unknown>>;
+  /** Gives up the run in flight, which then settles as superseded (EngineClient.cancel). */
+  cancel?(): void;
 }
 
 /** The newest answer for one document. */
@@ -103,6 +105,8 @@ export class LiveInsights implements vscode.Disposable {
       onResult: (key, version, answer) => this.deliver(key, version, answer),
       onFailure: (key, version, message) =>
         this.log.warn(`live: ${key} (version ${version}) not evaluated: ${message}`),
+      // A closed note's run is given up (stopped if it goes on past the supersede budget).
+      cancel: () => engine.cancel?.(),
     });
     this.disposables.push(
       this.updated,

@@ -12,7 +12,8 @@
  *   label): asking again for the same version (settings changed) is a newer request.
  * - A run for document A is never cancelled by an edit to document B: B waits for A's answer.
  *   An edit to A while A runs supersedes that run (the engine client drops or stops it).
- * - After `forget(key)` nothing more is delivered for that key until it is scheduled again.
+ * - After `forget(key)` nothing more is delivered for that key until it is scheduled again, and
+ *   its run in flight is cancelled (`cancel`): the next document's run need not wait for it.
  */
 
 export type RunOutcome<A> =
@@ -27,6 +28,12 @@ export interface LiveSchedulerOptions<Q, A> {
   readonly delayMs: () => number;
   readonly onResult: (key: string, version: number, answer: A) => void;
   readonly onFailure?: (key: string, version: number, message: string) => void;
+  /**
+   * Gives up the run in flight (EngineClient.cancel): called when its document is forgotten, so
+   * a closed note's evaluation stops instead of holding up the other documents. The cancelled
+   * run's promise must then settle (as superseded).
+   */
+  readonly cancel?: () => void;
 }
 
 interface Job<Q> {
@@ -72,8 +79,9 @@ export class LiveScheduler<Q, A> {
     if (!doc.cooldown) this.fire(key, doc);
   }
 
-  /** Drops everything about `key` (the document closed); its waiters resolve. */
+  /** Drops everything about `key` (the document closed), cancelling its run; its waiters resolve. */
   forget(key: string): void {
+    if (this.inFlight?.key === key) this.options.cancel?.();
     const doc = this.docs.get(key);
     if (doc?.cooldown) clearTimeout(doc.cooldown);
     this.docs.delete(key);

@@ -214,6 +214,9 @@ export class ExplanationPanel implements vscode.Disposable {
     this.disposed = true;
     if (ExplanationPanel.current === this) ExplanationPanel.current = undefined;
     clearTimeout(this.debounce);
+    // Closed: its explanation in flight is given up (the worker is stopped if it goes on past
+    // the supersede budget). The engine serves only the one panel there is.
+    this.deps.engine.cancel();
     this.webviewPanel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

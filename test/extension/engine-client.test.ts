@@ -160,6 +160,40 @@ describe('EngineClient with a scripted worker', () => {
     }
   });
 
+  it('cancel(): the running and the waiting call settle at once; a quick run keeps its worker', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, supersedeBudgetMs: 10_000 });
+    try {
+      client.cancel(); // nothing running: nothing happens
+      const running = client.run(request('sleep:200'));
+      await new Promise((r) => setTimeout(r, 20));
+      const waiting = client.run(request('waiting'));
+      client.cancel();
+      assert.deepEqual(await running, { status: 'superseded' });
+      assert.deepEqual(await waiting, { status: 'superseded' });
+      assert.equal(textOf(await client.run(request('after'))), 'after');
+      assert.equal(client.starts, 1, 'within the budget the run was let finish, not killed');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('cancel(): a run still going at the budget has its worker stopped; later calls are answered', async () => {
+    const client = new EngineClient({ workerPath: fakeWorker, supersedeBudgetMs: 100 });
+    try {
+      const running = client.run(request('sleep:5000'));
+      await new Promise((r) => setTimeout(r, 20));
+      client.cancel();
+      assert.deepEqual(await running, { status: 'superseded' });
+      const deadline = Date.now() + 4000; // the fake run would go on for 5 s
+      while (client.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(client.running, false, 'stopped at the budget, not after 5 s');
+      assert.equal(textOf(await client.run(request('after'))), 'after');
+      assert.equal(client.starts, 2);
+    } finally {
+      client.dispose();
+    }
+  });
+
   it('settles everything as superseded on dispose', async () => {
     const client = new EngineClient({ workerPath: fakeWorker });
     const running = client.run(request('sleep:2000'));

@@ -26,6 +26,14 @@ class FakeEngine {
     });
   };
 
+  /** Gives up the running query, as EngineClient.cancel() does. */
+  cancel = (): void => {
+    this.cancels++;
+    this.current?.resolve({ status: 'superseded' });
+    this.current = null;
+  };
+  cancels = 0;
+
   get running(): Query | null {
     return this.current?.query ?? null;
   }
@@ -115,6 +123,33 @@ test('a forgotten document gets no result, and its waiters are released', async 
   engine.finish();
   await tick();
   assert.deepEqual(results, []);
+  assert.equal(scheduler.busy, false);
+  scheduler.dispose();
+});
+
+test('forgetting (closing) the running document cancels its run; the next document starts at once', async () => {
+  const engine = new FakeEngine();
+  const results: string[] = [];
+  const scheduler = new LiveScheduler<Query, string>({
+    run: engine.run,
+    cancel: engine.cancel,
+    delayMs: () => 0,
+    onResult: (key, version, answer) => results.push(`${key}@${version}=${answer}`),
+  });
+  scheduler.schedule('a', 1, { key: 'a', version: 1 });
+  scheduler.schedule('b', 1, { key: 'b', version: 1 });
+  await tick();
+  assert.deepEqual(engine.running, { key: 'a', version: 1 }, 'b waits for a');
+  scheduler.forget('b'); // not running: nothing to cancel
+  assert.equal(engine.cancels, 0);
+  scheduler.schedule('b', 2, { key: 'b', version: 2 });
+  scheduler.forget('a');
+  assert.equal(engine.cancels, 1, 'a’s run was cancelled');
+  await tick();
+  assert.deepEqual(engine.running, { key: 'b', version: 2 }, 'b no longer waits for a');
+  engine.finish();
+  await tick();
+  assert.deepEqual(results, ['b@2=b@2'], 'nothing delivered for the closed a');
   assert.equal(scheduler.busy, false);
   scheduler.dispose();
 });

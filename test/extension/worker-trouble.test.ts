@@ -1,0 +1,167 @@
+// Issue 7, goal 3: a crashed or stuck engine worker is restarted and the user told once, not on
+// every keystroke; a closed note's run is cancelled. The notice on its own (with a fake clock),
+// then the real engine worker (built from source) crashing for real — out of memory under a small
+// heap limit — and getting stuck on a slow block past the time limit, several times in a row.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
+import { EngineClient, type EngineOutcome } from '../../src/extension/engine-client';
+import { type WorkerTrouble, WorkerTroubleNotice } from '../../src/extension/worker-trouble';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('WorkerTroubleNotice', () => {
+  it('tells once per quiet period, whichever worker and trouble, and logs every report', () => {
+    let now = 0;
+    const told: WorkerTrouble[] = [];
+    const logged: string[] = [];
+    const notice = new WorkerTroubleNotice({
+      tell: (t) => told.push(t),
+      log: (line) => logged.push(line),
+      quietMs: 60_000,
+      now: () => now,
+    });
+    const live = notice.for('live');
+    const panel = notice.for('panel');
+    live.onCrash(new Error('out of memory'));
+    assert.equal(told.length, 1);
+    assert.equal(told[0].kind, 'crashed');
+    for (let i = 0; i < 20; i++) {
+      now += 1000;
+      live.onCrash(new Error('out of memory'));
+      live.onTimeLimit(30_000);
+      panel.onCrash(new Error('again'));
+    }
+    assert.equal(told.length, 1, '60 reports within a minute: still one message');
+    assert.equal(logged.length, 61, 'every report is logged');
+    assert.match(logged[2], /^live: a run went past the time limit of 30000 ms/);
+    now += 60_000;
+    assert.equal(notice.report('live', { kind: 'stuck', limitMs: 30_000 }), true);
+    assert.deepEqual(told[1], { kind: 'stuck', limitMs: 30_000 });
+    assert.equal(notice.told, 2);
+    assert.equal(notice.reports, 62);
+  });
+});
+
+/** A block with a chain of 50 products (200×100)·(100×100): about a second of engine work. */
+function slowBlock(layers = 50): string {
+  const lines = ['input  X = randn(200, 100, seed=1)', 'param  W = randn(100, 100, seed=2)'];
+  let previous = 'X';
+  for (let i = 1; i <= layers; i++) {
+    lines.push(`H${i} = relu(${previous} @ W)`);
+    previous = `H${i}`;
+  }
+  lines.push(`loss L = sum(${previous})`);
+  return lines.join('\n') + '\n';
+}
+
+const request = (text: string) => ({
+  text,
+  kind: 'model' as const,
+  origin: { line: 0, column: 0 },
+  blockIndex: 0,
+  gradientCheck: false,
+  view: null,
+  partialAfterMs: 100,
+});
+
+const small = request('input x = [1, 2]\nloss L = sum(x)\n');
+
+function assertAnswered(outcome: EngineOutcome): void {
+  assert.equal(outcome.status, 'done', JSON.stringify(outcome).slice(0, 500));
+}
+
+describe('the real engine worker, crashing, stuck and cancelled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backprop-notes-worker-trouble-'));
+  const workerPath = join(dir, 'worker.js');
+
+  before(async () => {
+    await esbuild.build({
+      entryPoints: [join(root, 'src', 'extension', 'engine-worker.ts')],
+      outfile: workerPath,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'error',
+    });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('crashes three times in a row (out of memory): three restarts, one message, then answers', async () => {
+    const told: WorkerTrouble[] = [];
+    const notice = new WorkerTroubleNotice({ tell: (t) => told.push(t) });
+    // 16 MB of heap: the explanation of a 300×300 product (its values as arrays) does not fit,
+    // a small block does. A real crash of the worker thread, no test hook in the engine.
+    const client = new EngineClient({ workerPath, maxHeapMb: 16, ...notice.for('live') });
+    try {
+      const big = request(
+        'input X = randn(300, 300, seed=1)\nparam W = randn(300, 300, seed=2)\nloss L = sum(relu(X @ W))\n',
+      );
+      for (let i = 1; i <= 3; i++) {
+        const outcome = await client.run(big);
+        assert.equal(outcome.status, 'failed', `crash ${i}`);
+        assert.match(outcome.status === 'failed' ? outcome.message : '', /stopped unexpectedly/);
+      }
+      assert.equal(notice.reports, 3, 'each crash reported');
+      assert.equal(told.length, 1, 'the user told once');
+      assert.equal(told[0].kind, 'crashed');
+      assert.match(told[0].kind === 'crashed' ? told[0].error.message : '', /memory/);
+      assertAnswered(await client.run(small));
+      assert.equal(client.starts, 4, 'a fresh worker after each crash');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('stuck past the time limit three times: stopped and restarted each time, one message, then answers', async () => {
+    const told: WorkerTrouble[] = [];
+    const notice = new WorkerTroubleNotice({ tell: (t) => told.push(t) });
+    // A short limit for the slow block only: a fresh worker's start counts against it too.
+    let limitMs = 30_000;
+    const client = new EngineClient({
+      workerPath,
+      timeLimitMs: () => limitMs,
+      ...notice.for('live'),
+    });
+    try {
+      assertAnswered(await client.run(small)); // the worker is up: the limit times the block
+      limitMs = 200;
+      for (let i = 1; i <= 3; i++) {
+        // Left to finish, the block would be answered (`done`): it was stopped.
+        const outcome = await client.run(request(slowBlock()));
+        assert.equal(outcome.status, 'failed', `run ${i} was not stopped`);
+        assert.match(outcome.status === 'failed' ? outcome.message : '', /longer than 0\.2 s/);
+      }
+      assert.equal(notice.reports, 3);
+      assert.deepEqual(told, [{ kind: 'stuck', limitMs: 200 }]);
+      limitMs = 30_000;
+      assertAnswered(await client.run(small));
+      assert.equal(client.starts, 4, 'the first worker, then one per stuck run');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('cancel(): a closed note’s slow run settles at once and its worker is stopped at the budget', async (t) => {
+    const client = new EngineClient({ workerPath, supersedeBudgetMs: 200 });
+    try {
+      assertAnswered(await client.run(small));
+      const slow = client.run(request(slowBlock()));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(client.running, true);
+      const cancelledAt = Date.now();
+      client.cancel();
+      assert.deepEqual(await slow, { status: 'superseded' });
+      while (client.running) await new Promise((r) => setTimeout(r, 10));
+      t.diagnostic(`the cancelled run was given up ${Date.now() - cancelledAt} ms after cancel()`);
+      assertAnswered(await client.run(small));
+      // Had the block run to its end (a second or more), the worker would have been kept.
+      assert.equal(client.starts, 2, 'the busy worker was stopped and replaced');
+    } finally {
+      client.dispose();
+    }
+  });
+});
