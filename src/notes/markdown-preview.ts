@@ -27,6 +27,21 @@ import { markdownText, renderMarkdown } from '../render/markdown';
 export const maxBlockChars = 20_000;
 /** The largest tensor (in values) a previewed block may create. */
 export const maxElements = 200_000;
+/**
+ * The limits of a previewed block (src/spec/limits.ts), far below the engine worker's: its
+ * matrix products together ~10 ms, formulas nested 64 deep at most (explaining a 256-deep one
+ * takes a second, on the host's thread).
+ */
+const previewLimits = {
+  maxElements,
+  maxMultiplyAdds: 10_000_000,
+  maxNesting: 64,
+  limitHints: {
+    maxElements: 'in the Markdown preview; Explain Backprop runs larger blocks',
+    maxMultiplyAdds: 'in the Markdown preview; Explain Backprop runs larger blocks',
+    maxNesting: 'in the Markdown preview; Explain Backprop runs deeper formulas',
+  },
+};
 
 const languages = new Set(['model', 'model-spec']);
 
@@ -43,7 +58,7 @@ export function blockMarkdown(content: string, info: string): string {
   if (content.length > maxBlockChars) {
     return `> _Backprop Notes: this block is ${content.length} characters long, more than the preview runs (${maxBlockChars}). Use Explain Backprop to see its values._\n`;
   }
-  const [block] = parseSource(content, 'model', { maxElements });
+  const [block] = parseSource(content, 'model', previewLimits);
   if (!block) return '';
   const wrt = chainOption(info);
   let e: Explanation;

@@ -59,10 +59,11 @@ describe('bundles', () => {
       ),
     );
     assert.deepEqual(forbidden, []);
-    // From the spec layer only the fence finder (to pick the block under the cursor).
+    // From the spec layer only the fence finder (to pick the block under the cursor) and the
+    // limits' defaults (settings.ts reads backpropNotes.limits.* with them).
     assert.deepEqual(
       list.filter((s) => s.includes('src/spec/')).map((s) => s.slice(s.indexOf('src/spec/'))),
-      ['src/spec/sources.ts'],
+      ['src/spec/limits.ts', 'src/spec/sources.ts'],
     );
     // A guard against a library or the engine slipping in, not a budget for commands: the
     // unminified host code of every command is about 100 kB; the engine alone is 200 kB more.
@@ -96,6 +97,22 @@ describe('bundles', () => {
         list.some((s) => s.includes(layer)),
         `${layer} missing from worker.js`,
       );
+    }
+  });
+
+  it('the webview stylesheet holds KaTeX’s with every font as woff2 data, fetching no font file', () => {
+    for (const dir of [debug, production]) {
+      const css = readFileSync(join(dir, 'webview.css'), 'utf8');
+      const faces = css.match(/@font-face\s*\{[^}]*\}/g) ?? [];
+      assert.ok(faces.length >= 10, `only ${faces.length} KaTeX fonts`);
+      for (const face of faces) {
+        assert.match(
+          face,
+          /src:\s*url\(data:font\/woff2;base64,[A-Za-z0-9+/=]+\) format\("woff2"\)/,
+        );
+      }
+      assert.doesNotMatch(css, /url\((?!data:)[^)]*\.(woff2?|ttf)\)/, 'a font fetched by URL');
+      assert.match(css, /\.katex\b/, 'KaTeX’s rules');
     }
   });
 
