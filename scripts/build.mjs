@@ -20,7 +20,7 @@
 // buildWithMetafiles(…) also says what went into each bundle (the third-party notice).
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +35,28 @@ const webSides = {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       const web = resolve(args.resolveDir, `${args.path}.web.ts`);
       return existsSync(web) ? { path: web } : undefined;
+    });
+  },
+};
+
+/**
+ * KaTeX's stylesheet, for bundling into dist/webview.css: each font only in woff2 (the first
+ * format it names; every webview engine reads it), which the `dataurl` loader then inlines.
+ */
+const katexWoff2Only = {
+  name: 'katex-woff2-only',
+  setup(build) {
+    build.onLoad({ filter: /katex[\\/]dist[\\/]katex(\.min)?\.css$/ }, async (args) => {
+      const css = await readFile(args.path, 'utf8');
+      const contents = css.replace(
+        /src:url\((fonts\/[^)]+\.woff2)\) format\("woff2"\)(,url\([^)]+\) format\("[a-z]+"\))*/g,
+        'src:url($1) format("woff2")',
+      );
+      if (contents.includes('.woff)') || contents.includes('.ttf)'))
+        throw new Error(
+          "KaTeX's stylesheet changed: a font is not woff2 first (scripts/build.mjs).",
+        );
+      return { contents, loader: 'css', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -99,6 +121,9 @@ const targets = {
       { in: join(root, 'webview/style.css'), out: 'webview' },
     ],
     outdir,
+    // KaTeX's stylesheet is bundled into webview.css with its fonts as data: URLs (style.css).
+    plugins: [katexWoff2Only],
+    loader: { '.woff2': 'dataurl' },
   }),
 };
 

@@ -8,11 +8,14 @@
  * - `default-src 'none'`: nothing loads unless a directive below allows it.
  * - `script-src 'nonce-…'`: only the one bundled script tagged with this page's nonce runs; no
  *   inline handlers, no eval (the bundle has none; a test greps it).
- * - `style-src ${cspSource} 'unsafe-inline'`: our stylesheet and KaTeX's come from the
+ * - `style-src ${cspSource} 'unsafe-inline'`: our stylesheet (KaTeX's bundled in) comes from the
  *   extension's own files; 'unsafe-inline' because KaTeX positions every glyph with inline
  *   `style` attributes (heights, vertical offsets of fractions and matrices) and the UI
  *   components adopt constructed stylesheets. Styles cannot run code.
- * - `font-src ${cspSource}`: KaTeX's fonts, copied into dist/katex/fonts.
+ * - `font-src ${cspSource} data:`: KaTeX's fonts, as data: URLs inside dist/webview.css (fonts
+ *   fetched one by one as formulas need them were still loading when a panel was closed, and VS
+ *   Code's webview service worker then held the next panel for 30 s; data: fonts are never
+ *   fetched). Fonts cannot run code.
  * - `img-src ${cspSource} data:`: KaTeX draws some delimiters as inline SVG data.
  */
 
@@ -25,10 +28,8 @@ export interface WebviewPage {
   readonly nonce: string;
   /** `asWebviewUri` of dist/webview.js. */
   readonly scriptUri: string;
-  /** `asWebviewUri` of dist/webview.css. */
+  /** `asWebviewUri` of dist/webview.css (KaTeX's stylesheet and fonts bundled in). */
   readonly styleUri: string;
-  /** `asWebviewUri` of dist/katex/katex.min.css. */
-  readonly katexStyleUri: string;
   /** The `lang` of the page (VS Code's display language, e.g. `en`, `ko`). */
   readonly language: string;
   /**
@@ -46,7 +47,7 @@ export function contentSecurityPolicy(page: Pick<WebviewPage, 'cspSource' | 'non
     "default-src 'none'",
     `script-src 'nonce-${page.nonce}'`,
     `style-src ${source} 'unsafe-inline'`,
-    `font-src ${source}`,
+    `font-src ${source} data:`,
     `img-src ${source} data:`,
   ].join('; ');
 }
@@ -82,7 +83,6 @@ export function webviewHtml(page: WebviewPage): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(page))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(page.katexStyleUri)}">
 <link rel="stylesheet" href="${e(page.styleUri)}">
 <title>Backprop Notes</title>
 </head>

@@ -231,7 +231,6 @@ export class ExplanationPanel implements vscode.Disposable {
       nonce: makeNonce((n) => crypto.getRandomValues(new Uint8Array(n))),
       scriptUri: uri('webview.js'),
       styleUri: uri('webview.css'),
-      katexStyleUri: uri('katex', 'katex.min.css'),
       language: vscode.env.language,
       l10n: vscode.l10n.bundle,
     });

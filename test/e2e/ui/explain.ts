@@ -258,10 +258,11 @@ export const explainUiTests: UiTest[] = [
         (await error.locator('.where').textContent()) ?? '',
         new RegExp(`Line ${h1Line}`),
       );
-      // The tabs still show what evaluated before the error.
-      assert.ok(
-        await frame.locator('vscode-tab-panel[data-tab="forward"] tr[data-node="X"]').count(),
-      );
+      // The tabs still show what evaluated before the error (a hidden tab is drawn when the
+      // panel is idle after its first paint, so wait for it).
+      await frame
+        .locator('vscode-tab-panel[data-tab="forward"] tr[data-node="X"]')
+        .waitFor({ state: 'attached', timeout: 10_000 });
       note(`error shown: ${message}`);
       note(`screenshot: ${await screenshot('explain-backprop-error')}`);
 
