@@ -9,10 +9,11 @@
  * machine disturb less), not asserted: the bound of 5 s only makes a hang fail.
  */
 import assert from 'node:assert/strict';
-import { describe, test, type TestContext } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import { runCli } from '../../src/cli/run';
 import { explainBlock } from '../../src/explain/build';
-import { type LimitOptions, parseSource } from '../../src/spec/index';
+import { type LimitOptions, parseSource, useDefaultLimits } from '../../src/spec/index';
+import { modelInsights } from '../editor-insights/helpers';
 import type { ModelBlock, SourceRange, SpecError } from '../../src/spec/model';
 
 const hints = {
@@ -331,5 +332,57 @@ describe('how to raise a limit', () => {
       run('--help').stdout,
       /--max-elements N[\s\S]*--max-multiply-adds N[\s\S]*--max-nesting N/,
     );
+  });
+});
+
+describe('in the editor (the engine worker’s defaults, the live limits)', () => {
+  const settingHints = {
+    maxElements: 'setting backpropNotes.limits.maxElements',
+    maxMultiplyAdds: 'setting backpropNotes.limits.maxMultiplyAdds',
+    maxNesting: 'setting backpropNotes.limits.maxNesting',
+  };
+  after(() => useDefaultLimits({}));
+
+  test('the process’s limits apply to every parseSource call without its own', () => {
+    useDefaultLimits({ maxElements: 50, limitHints: settingHints });
+    const [e] = parseSource('W = randn(10, 10)', 'model')[0].errors;
+    assert.match(e.message, /over the limit of 50 \(setting backpropNotes\.limits\.maxElements\)/);
+    // A caller's own limit wins.
+    assert.deepEqual(parseSource('W = randn(10, 10)', 'model', { maxElements: 100 })[0].errors, []);
+    useDefaultLimits({});
+    assert.deepEqual(parseSource('W = randn(10, 10)', 'model')[0].errors, []);
+  });
+
+  test('live: over the spec’s limit is an error naming its setting; over the live one, a notice', () => {
+    const text = 'param W = randn(20, 20, seed=1)\nloss L = sum(W)\n';
+    useDefaultLimits({ maxElements: 100, limitHints: settingHints });
+    const spec = modelInsights(text, { maxElements: 100_000 });
+    assert.deepEqual(
+      spec.diagnostics.map((d) => [d.code, d.severity]),
+      [['limit', 'error']],
+    );
+    assert.match(spec.diagnostics[0].message, /\(setting backpropNotes\.limits\.maxElements\)/);
+    useDefaultLimits({});
+    const live = modelInsights(text, { maxElements: 100 });
+    assert.equal(live.evaluated, false);
+    assert.deepEqual(
+      live.diagnostics.map((d) => [d.code, d.severity]),
+      [['live-limit', 'information']],
+    );
+    assert.equal(
+      live.diagnostics[0].message,
+      'Not evaluated while typing: randn: a tensor of shape 20×20 would hold 400 values, over the limit of 100 (backpropNotes.live.maxElements is 100). Explain Backprop and Check Gradients still run it; raise the setting to see previews here.',
+    );
+    // While typing, the products may need 1,000 × the live size limit together.
+    const products = ['A = ones(100, 100)', 'B0 = A']
+      .concat(Array.from({ length: 12 }, (_, i) => `B${i + 1} = B${i} @ A`))
+      .join('\n');
+    const slow = modelInsights(products, { maxElements: 10_000 });
+    assert.equal(slow.evaluated, false);
+    assert.match(
+      slow.diagnostics[0].message,
+      /^Not evaluated while typing: \(100×100\) @ \(100×100\) needs 1,000,000 multiply–adds, which brings the block's matrix products to 11,000,000, over the limit of 10,000,000 \(backpropNotes\.live\.maxElements is 10,000\)/,
+    );
+    assert.equal(modelInsights(products, { maxElements: 20_000 }).evaluated, true);
   });
 });
