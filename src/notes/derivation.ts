@@ -16,6 +16,7 @@ import type { SourcePosition } from '../spec/model';
 import type { SourceKind } from '../spec/sources';
 import { shapeLatex } from '../render/format';
 import { renderMarkdown } from '../render/markdown';
+import { l10n } from '../l10n';
 
 export interface DerivationOptions {
   /** Also give the values (the gradient and each step's). */
@@ -117,6 +118,18 @@ export function derivationFor(request: DerivationRequest): DerivationAnswer {
   }
   const block = blocks[Math.min(Math.max(request.blockIndex, 0), blocks.length - 1)];
   const e = explainBlock(block, { gradientCheck: false, wrt: request.wrt, maxJacobianEntries: 0 });
+  // A block with an error evaluates without the failed statements, so its "loss" may be another
+  // statement: nothing is written into the note until the block is whole.
+  const error = e.errors[0];
+  if (error) {
+    throw new ExplainError(
+      l10n.t(
+        'Line {0} of this block has an error ({1}): fix it, then insert the derivation.',
+        error.line,
+        error.message,
+      ),
+    );
+  }
   const g = e.gradients.find((x) => x.node === e.focus);
   const lines = request.text.split('\n');
   const first = request.origin?.line ?? 0;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import katex from 'katex';
 import MarkdownIt from 'markdown-it';
-import { explainBlock } from '../../src/explain/build';
+import { ExplainError, explainBlock } from '../../src/explain/build';
 import { hoversOf } from '../../src/editor-insights/hovers';
-import { derivationMarkdown } from '../../src/notes/derivation';
+import { derivationFor, derivationMarkdown } from '../../src/notes/derivation';
 import { blockMarkdown, extendMarkdownIt } from '../../src/notes/markdown-preview';
 import { markdownText, renderMarkdown } from '../../src/render/markdown';
 import { parseSource } from '../../src/spec/index';
@@ -167,5 +167,25 @@ describe('webview security: note text in Markdown', () => {
     }
     const w = md.render(hovers[0].markdown);
     assert.match(w, /&lt;script&gt;window\.top\.__pwned=12&lt;\/script&gt;/);
+  });
+});
+
+describe('data safety: Insert Derivation of a block with an error', () => {
+  it('is refused, naming the line, instead of deriving whatever statement is left', () => {
+    const text = '```model\nparam W = [[1.0, 2.0]]\nloss L = sum(W * <)\n```\n';
+    assert.throws(
+      () => derivationFor({ text, kind: 'markdown', blockIndex: 0, wrt: 'W', numbers: true }),
+      (error: unknown) =>
+        error instanceof ExplainError && /^Line 3 of this block has an error/.test(error.message),
+    );
+    // The same block, whole: a derivation.
+    const fixed = derivationFor({
+      text: text.replace('<', 'W'),
+      kind: 'markdown',
+      blockIndex: 0,
+      wrt: 'W',
+      numbers: true,
+    });
+    assert.match(fixed.markdown, /Derivation of/);
   });
 });
