@@ -8,6 +8,7 @@ import type { E2ETarget } from './target';
 import { explainUiTests } from './ui/explain';
 import { notesUiTests } from './ui/notes';
 import { previewUiTests } from './ui/previews';
+import { securityUiTests } from './ui/security';
 import { responsivenessUiTests } from './ui/responsiveness';
 
 export const extensionTarget: E2ETarget = {
@@ -21,5 +22,11 @@ export const extensionTarget: E2ETarget = {
       cwd: repoRoot,
     });
   },
-  uiTests: [...explainUiTests, ...previewUiTests, ...notesUiTests, ...responsivenessUiTests],
+  uiTests: [
+    ...explainUiTests,
+    ...previewUiTests,
+    ...notesUiTests,
+    ...responsivenessUiTests,
+    ...securityUiTests,
+  ],
 };

@@ -1,0 +1,251 @@
+// Issue 7, goal 5 (webview security) in the real workbench: a note carrying markup payloads in
+// every place the grammar allows (the prose around the block, the fence's info string, header and
+// statement comments, a string argument, bad tokens echoed in errors, next to a tensor named
+// `javascript`) is explained, every tab of the panel visited, a name hovered and the Markdown
+// preview opened. The payloads show as text; no <img>, <script> (but the panel's own) or
+// javascript: link exists in the panel; no dialog opens; no frame has the __pwned flag a payload
+// would set; the CSP violations seen are reported (and none is a blocked script). A webview that
+// posts malformed messages has them dropped and logged, and the panel keeps working.
+// (test/fixtures/security/payloads.md; test/extension/webview-security.test.ts checks the same
+// paths in Node.)
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { repoRoot, runCommand, webviewFrame } from '../harness';
+import type { UiTest } from '../target';
+
+const NOTE = 'payloads.md';
+const fixture = join(repoRoot, 'test', 'fixtures', 'security', NOTE);
+
+/** F1, `text`, wait for a row, Enter (retried: an Enter during a picker update can be dropped). */
+async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  const input = widget.locator('input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Enter');
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+/** The 1-based line of the note starting with `prefix`. */
+function lineOf(workspace: string, prefix: string): number {
+  const index = readFileSync(join(workspace, NOTE), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.startsWith(prefix));
+  assert.ok(index >= 0, `no line starting with ${prefix}`);
+  return index + 1;
+}
+
+/** Puts the cursor at a 1-based line and column of the active editor. */
+async function goTo(page: Page, line: number, column: number): Promise<void> {
+  await quickInput(page, `:${line}:${column}`, new RegExp(`line ${line}\\b`, 'i'));
+  await page
+    .locator('[id="status.editor.selection"]')
+    .filter({ hasText: `Ln ${line}, Col ${column}` })
+    .waitFor({ timeout: 10_000 });
+}
+
+/**
+ * The elements and attributes that must not exist in a frame's DOM (light DOM and open shadow
+ * roots under `within`), as text. A string: it runs in the page (this project compiles without
+ * the DOM library).
+ */
+const scanDangerous = `(root) => {
+  const found = [];
+  const visit = (node) => {
+    for (const el of Array.from(node.querySelectorAll('*'))) {
+      const tag = el.tagName.toLowerCase();
+      if (['img', 'iframe', 'object', 'embed', 'frame'].includes(tag)) found.push('<' + tag + '>');
+      if (tag === 'script' && !el.hasAttribute('nonce')) found.push('<script> without nonce');
+      for (const a of Array.from(el.attributes)) {
+        if (/^on/i.test(a.name)) found.push(tag + '[' + a.name + ']');
+        if (/^\\s*javascript:/i.test(a.value)) found.push(tag + '[' + a.name + '=' + a.value + ']');
+      }
+      if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(root);
+  return found;
+}`;
+
+async function dangerousElements(frame: FrameLocator, within = 'body'): Promise<string[]> {
+  return (await frame.locator(within).first().evaluate(scanDangerous)) as string[];
+}
+
+/** Records the panel's CSP violations from now on (window.__violations). */
+const recordViolations = `() => {
+  window.__violations = [];
+  document.addEventListener('securitypolicyviolation', (e) =>
+    window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sample),
+  );
+}`;
+
+export const securityUiTests: UiTest[] = [
+  {
+    name: 'Security: payloads in a note show as text in the panel, hover and preview; nothing runs',
+    timeoutMs: 180_000,
+    run: async (window, { screenshot, note }) => {
+      const { page, workspace } = window;
+      copyFileSync(fixture, join(workspace, NOTE));
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => {
+        dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+        void dialog.dismiss();
+      });
+      const cspConsole: string[] = [];
+      const ran: string[] = [];
+      page.on('console', (message) => {
+        const text = message.text();
+        if (/Content Security Policy|Refused to (execute|load|evaluate|apply)/i.test(text)) {
+          cspConsole.push(text.slice(0, 300));
+        }
+        // A payload that ran in the panel, whose window.top VS Code deletes, fails right here.
+        if (/__pwned/.test(text)) ran.push(text.slice(0, 300));
+      });
+      await page.setViewportSize({ width: 1600, height: 1000 });
+
+      // Open the note, cursor in the block, Explain Backprop.
+      await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } });
+      await quickInput(page, NOTE, NOTE);
+      await page.locator('.tab.active', { hasText: NOTE }).first().waitFor({ timeout: 15_000 });
+      const wLine = lineOf(workspace, 'param W =');
+      await goTo(page, wLine, 7); // on the W of `param W = …`
+      await runCommand(page, 'Backprop Notes: Explain Backprop');
+      const frame = webviewFrame(page);
+      await frame.locator('.explanation').waitFor({ timeout: 60_000 });
+      // From here on, the panel's own record of CSP violations.
+      await frame.locator('body').evaluate(recordViolations);
+
+      // The errors echo the bad tokens as text.
+      const errors = (await frame.locator('#errors').textContent()) ?? '';
+      assert.match(errors, /found '<'/);
+      assert.match(errors, /backslash/);
+      assert.equal(await frame.locator('#errors .error').count(), 4);
+
+      // Every tab: payloads as text, nothing dangerous in the DOM.
+      const tabs = ['forward', 'backward', 'check', 'graph', 'memory', 'linearity', 'train'];
+      for (const tab of tabs) {
+        await frame.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+        await frame.locator(`vscode-tab-panel[data-tab="${tab}"]`).waitFor({ state: 'visible' });
+        assert.deepEqual(await dangerousElements(frame), [], `the ${tab} tab`);
+        if (tab === 'forward') {
+          const forward =
+            (await frame.locator('vscode-tab-panel[data-tab="forward"]').textContent()) ?? '';
+          // A comment, a string argument and a comment with a \href, all as written.
+          assert.ok(forward.includes('# <img src=x onerror="window.top.__pwned=14">'), forward);
+          assert.ok(forward.includes(`dtype='\`<img src=x onerror="window.top.__pwned=11">\``));
+          assert.ok(forward.includes('# \\href{javascript:window.top.__pwned=13}{click}'));
+          assert.ok(forward.includes('<script>window.top.__pwned=12</script>'));
+          await screenshot('security-forward-tab');
+        }
+        if (tab === 'graph') {
+          assert.ok((await frame.locator('.graph-node[data-node="javascript"]').count()) === 1);
+        }
+      }
+      // The panel's single script is its own, with the nonce.
+      assert.equal(await frame.locator('script').count(), 1);
+      assert.equal(await frame.locator('script[nonce]').count(), 1);
+
+      // Hover on W: the comment with <script> and \htmlClass as text, no HTML in the hover.
+      await page
+        .locator('.editor-group-container')
+        .first()
+        .locator('.view-lines')
+        .click({
+          position: { x: 5, y: 5 },
+        });
+      await goTo(page, wLine, 7);
+      await runCommand(page, 'Show or Focus Hover');
+      const hover = page.locator('.monaco-hover:visible').first();
+      await hover.filter({ hasText: 'parameter' }).waitFor({ timeout: 20_000 });
+      const hoverText = (await hover.textContent()) ?? '';
+      assert.ok(hoverText.includes('<script>window.top.__pwned=12</script>'), hoverText);
+      assert.ok(hoverText.includes('\\htmlClass{x}{y} [c](javascript:alert(1))'), hoverText);
+      assert.equal(await hover.locator('img, script, a[href^="javascript:" i]').count(), 0);
+      await screenshot('security-hover');
+      await page.keyboard.press('Escape');
+
+      // A webview posting what the protocol does not know: dropped, logged, the panel still works.
+      // (The same route as acquireVsCodeApi().postMessage, which the panel's script already took.)
+      // The panel's frame has no window.parent (VS Code deletes it); its host frame forwards
+      // what acquireVsCodeApi().postMessage gives it through __vscode_post_message__.
+      await page.locator('iframe.webview.ready').first().contentFrame().locator('body')
+        .evaluate(`() => {
+          for (const message of [
+            { type: 'runCode', code: 'alert(1)' },
+            { type: 'revealLine', line: -1, column: 'x' },
+            'not an object',
+            null,
+            { type: 'selectLeaf', leaf: { length: 3 } },
+          ]) {
+            window.__vscode_post_message__('onmessage', { message });
+          }
+        }`);
+      await runCommand(page, 'Backprop Notes: Show Log');
+      const output = page.locator('.part.panel .view-lines');
+      await output
+        .filter({ hasText: /message dropped: unknown type/ })
+        .waitFor({ timeout: 20_000 });
+      const log = (await output.textContent()) ?? '';
+      assert.match(log, /message dropped/);
+      assert.doesNotMatch(log, /TypeError|Uncaught/);
+      await frame.locator('vscode-tab-header[data-tab="backward"]').click();
+      await frame.locator('.backward').waitFor({ timeout: 10_000 });
+
+      // The Markdown preview of the note: our part and the note's own prose.
+      await page.locator('.tab', { hasText: NOTE }).first().click();
+      await runCommand(page, 'Markdown: Open Preview to the Side');
+      let preview: FrameLocator | undefined;
+      for (let attempt = 0; attempt < 60 && !preview; attempt++) {
+        const count = await page.locator('iframe.webview.ready').count();
+        for (let i = 0; i < count; i++) {
+          const candidate = webviewFrame(page, i);
+          if ((await candidate.locator('.backprop-notes-preview').count()) > 0) preview = candidate;
+        }
+        if (!preview) await page.waitForTimeout(500);
+      }
+      assert.ok(preview, 'the Markdown preview shows the model block with its values');
+      assert.deepEqual(await dangerousElements(preview, '.backprop-notes-preview'), []);
+      const ours = (await preview.locator('.backprop-notes-preview').first().textContent()) ?? '';
+      assert.match(ours, /found '<'/);
+      // The note's own prose is VS Code's to render: it may keep an <img>, but nothing runs.
+      const prose = await dangerousElements(preview);
+      note(`preview, the note's own HTML as VS Code rendered it: ${prose.join(', ') || 'nothing'}`);
+      assert.ok(
+        !prose.some((p) => /\[on|javascript:|<script> without nonce/.test(p)),
+        prose.join(),
+      );
+      await screenshot('security-preview');
+
+      // Nothing ran: no dialog, no flag in any frame.
+      await page.waitForTimeout(1_000);
+      const flags: string[] = [];
+      for (const f of page.frames()) {
+        const flag = await f.evaluate('() => window.__pwned').catch(() => undefined);
+        if (flag !== undefined) flags.push(`${f.url().slice(0, 80)}: ${String(flag)}`);
+      }
+      assert.deepEqual(flags, [], 'a payload ran');
+      assert.deepEqual(ran, [], 'a payload ran (and failed on the console)');
+      assert.deepEqual(dialogs, [], 'a dialog opened');
+      const violations = (await frame
+        .locator('body')
+        .evaluate('() => window.__violations')) as string[];
+      note(`CSP violations in the panel: ${violations.length ? violations.join(' | ') : 'none'}`);
+      note(`CSP messages on the console: ${cspConsole.length ? cspConsole.join(' | ') : 'none'}`);
+      assert.ok(
+        !violations.some((v) => /^script-src/.test(v)),
+        `a script was blocked in the panel: ${violations.join(' | ')}`,
+      );
+    },
+  },
+];
