@@ -36,6 +36,14 @@ describe('webview HTML', () => {
     const policy = policyOf(html);
     assert.deepEqual(policy.get('default-src'), ["'none'"]);
     assert.deepEqual(policy.get('script-src'), [`'nonce-${page.nonce}'`]);
+    // Spelled out (issue 7): scripts by nonce only — no inline script or handler, no eval.
+    for (const unsafe of [
+      "'unsafe-inline'",
+      "'unsafe-eval'",
+      "'unsafe-hashes'",
+      "'strict-dynamic'",
+    ])
+      assert.ok(!policy.get('script-src')!.includes(unsafe), `script-src has ${unsafe}`);
     assert.deepEqual(policy.get('style-src'), [cspSource, "'unsafe-inline'"]);
     // KaTeX's fonts are data: URLs in the bundled stylesheet (never fetched one by one).
     assert.deepEqual(policy.get('font-src'), [cspSource, 'data:']);
