@@ -27,6 +27,7 @@ import {
   parseHostMessage,
   parsePanelState,
 } from '../src/protocol';
+import { unwrapNonFinite } from '../src/explain/non-finite-wire';
 import { l10n, parseBundle } from '../src/l10n';
 import { h } from './dom';
 import { trainView } from './notes-views';
@@ -196,7 +197,8 @@ function setBusy(value: boolean): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = parseHostMessage(event.data);
+  // NaN and ±∞ come wrapped: the JSON that carries messages has no such numbers.
+  const parsed = parseHostMessage(unwrapNonFinite(event.data));
   if (!parsed.ok) {
     console.warn(`Backprop Notes webview: ${parsed.reason}`);
     return;

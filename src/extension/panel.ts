@@ -11,6 +11,7 @@
  * - Every failure ends up in the panel as a message (never a blank panel).
  */
 import type { Explanation } from '../explain/explanation';
+import { wrapNonFinite } from '../explain/non-finite-wire';
 import * as vscode from 'vscode';
 import { l10n } from 'vscode';
 import {
@@ -237,7 +238,8 @@ export class ExplanationPanel implements vscode.Disposable {
   }
 
   private post(message: HostMessage): void {
-    if (!this.disposed) this.gate.post(message);
+    // Wrapped: the webview gets messages as JSON, which would turn ∞ into null (non-finite-wire.ts).
+    if (!this.disposed) this.gate.post(wrapNonFinite(message));
   }
 
   private markRun(requestId: number, name: string): void {
