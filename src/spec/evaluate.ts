@@ -230,7 +230,8 @@ class Evaluator {
    */
   private chainTo(node: Node, range: SourceRange): void {
     if (this.chain.has(node.id)) return; // `A = W1`: the same node, with W1's chain
-    const length = this.usedNames ? this.usedChain + 1 : 1;
+    // A leaf (`param W = …`, `N = X.shape[0]`) has no edges back: a chain starts again there.
+    const length = this.usedNames && node.op !== 'leaf' ? this.usedChain + 1 : 1;
     if (length > this.limits.maxNesting) {
       throw limitFailure(
         'maxNesting',

@@ -227,10 +227,10 @@ describe('a deep expression', () => {
     assert.equal(block.statements.length, 256);
   });
 
-  test('a name used twice does not lengthen the chain; A = W shares W’s', () => {
+  test('a name used twice does not lengthen the chain; A = W shares W’s; a leaf restarts it', () => {
     const lines = ['param a0 = randn(2)'];
     for (let i = 1; i <= 255; i++) lines.push(`a${i} = a${i - 1} + a${i - 1}`);
-    lines.push('b = a255', 'c = a0 * 2');
+    lines.push('b = a255', 'c = a0 * 2', 'const k = a255', 'e = k * 2');
     const [block] = parseSource(lines.join('\n'), 'model');
     assert.deepEqual(block.errors, []);
     const [over] = parseSource(lines.join('\n') + '\nd = b * 2', 'model')[0].errors;
