@@ -4,7 +4,7 @@
 // labels and the extension's messages are Korean. One window serves every check.
 // The VS Code part is skipped with BACKPROP_NOTES_SKIP_E2E=1, like the other e2e tests.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -115,14 +115,25 @@ describe('npm run package', () => {
     },
   );
 
-  it('declares untrusted and virtual workspaces supported: nothing in a note runs as code', async () => {
+  it('declares virtual workspaces and Restricted Mode (limited: the limit settings) as the repo does', async () => {
+    type Capabilities = {
+      untrustedWorkspaces: { supported: unknown; restrictedConfigurations: string[] };
+      virtualWorkspaces: unknown;
+    };
     const manifest = JSON.parse(
       (await vsixFile(await packaged(), 'extension/package.json')).toString('utf8'),
-    ) as { capabilities?: unknown };
-    assert.deepEqual(manifest.capabilities, {
-      untrustedWorkspaces: { supported: true },
-      virtualWorkspaces: true,
-    });
+    ) as { capabilities: Capabilities };
+    const repo = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      capabilities: Capabilities;
+    };
+    assert.deepEqual(manifest.capabilities, repo.capabilities);
+    assert.equal(manifest.capabilities.virtualWorkspaces, true);
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    assert.ok(
+      manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(
+        'backpropNotes.limits.maxElements',
+      ),
+    );
   });
 });
 

@@ -121,14 +121,29 @@ describe('Workspaces: trust declared, a note on a virtual file system', () => {
     registration?.dispose();
   });
 
-  it('the manifest declares untrusted workspaces supported and virtual workspaces', () => {
+  it('the manifest declares virtual workspaces, and Restricted Mode with the limits kept to the user', () => {
     const extension = vscode.extensions.getExtension(extensionId);
     assert.ok(extension);
-    const manifest = extension.packageJSON as { capabilities?: unknown };
-    assert.deepEqual(manifest.capabilities, {
-      untrustedWorkspaces: { supported: true },
-      virtualWorkspaces: true,
-    });
+    const { capabilities } = extension.packageJSON as {
+      capabilities: {
+        untrustedWorkspaces: {
+          supported: unknown;
+          description: string;
+          restrictedConfigurations: string[];
+        };
+        virtualWorkspaces: unknown;
+      };
+    };
+    assert.equal(capabilities.virtualWorkspaces, true);
+    const untrusted = capabilities.untrustedWorkspaces;
+    assert.equal(untrusted.supported, 'limited');
+    assert.match(untrusted.description, /Restricted Mode/, 'the description, localized');
+    // Each restricted key is a setting VS Code knows (a typo would restrict nothing).
+    const config = vscode.workspace.getConfiguration();
+    for (const key of untrusted.restrictedConfigurations) {
+      assert.notEqual(config.inspect(key)?.defaultValue, undefined, `${key} is a setting`);
+    }
+    assert.equal(vscode.workspace.isTrusted, true, 'the harness trusts its folder');
   });
 
   it('the note opens from the virtual file system as a Markdown note', async () => {
