@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { InsightsCache, defaultLiveSettings } from '../../src/editor-insights/index';
+import {
+  type InsightDiagnostic,
+  InsightsCache,
+  defaultLiveSettings,
+} from '../../src/editor-insights/index';
 import { l10n, parseBundle } from '../../src/l10n';
 import { modelInsights, root, textAt } from './helpers';
 
@@ -17,7 +21,7 @@ P = Z2 / sum(Z2, axis=-1, keepdims=True)
 loss L = sum(P)
 `;
 
-const nonFinite = (ds: readonly { code: string }[]) => ds.filter((d) => d.code === 'non-finite');
+const nonFinite = (ds: readonly InsightDiagnostic[]) => ds.filter((d) => d.code === 'non-finite');
 
 test('exp overflow: one warning, on Z2’s statement; P and L (NaN because of it) get none', () => {
   const b = modelInsights(OVERFLOW);
