@@ -35,6 +35,8 @@ export function startCodeServer(options: {
   installExtensions?: string[];
   /** VS Code's display language (argv.json `locale`), e.g. 'ko'; needs its language pack installed. */
   locale?: string;
+  /** Workspace Trust on and every folder untrusted without a prompt: Restricted Mode. */
+  restrictedMode?: boolean;
 }): Promise<CodeServer>;
 
 export function workbenchUrl(options: WorkbenchUrlOptions & { port: number }): string;

@@ -82,6 +82,8 @@ function endOnExit(pid, temp) {
  * @param {string} [options.locale] VS Code's display language, e.g. `ko`: written to the user
  *   data's argv.json as "Configure Display Language" does. Needs a language pack for it among
  *   the installed extensions; without one VS Code stays in English.
+ * @param {boolean} [options.restrictedMode] Workspace Trust on, and every folder opened
+ *   untrusted without asking (startupPrompt never): the window is in Restricted Mode.
  */
 export async function startCodeServer(options) {
   const { workspace, port = 0, startTimeoutMs = 60_000, onOutput } = options;
@@ -101,7 +103,13 @@ export async function startCodeServer(options) {
     JSON.stringify(
       {
         'workbench.startupEditor': 'none',
-        'security.workspace.trust.enabled': false,
+        ...(options.restrictedMode
+          ? {
+              'security.workspace.trust.enabled': true,
+              'security.workspace.trust.startupPrompt': 'never',
+              'security.workspace.trust.emptyWindow': false,
+            }
+          : { 'security.workspace.trust.enabled': false }),
         'telemetry.telemetryLevel': 'off',
         'update.mode': 'none',
         'extensions.autoCheckUpdates': false,
@@ -171,7 +179,7 @@ ${install.stderr}`,
     dir('extensions'),
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.restrictedMode ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     resolve(workspace),

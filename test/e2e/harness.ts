@@ -77,6 +77,8 @@ export interface StartOptions extends WindowOptions {
   installExtensions?: string[];
   /** VS Code's display language (e.g. 'ko', set as argv.json's `locale`); needs its language pack. */
   locale?: string;
+  /** Workspace Trust on and the folder untrusted (Restricted Mode); default: trust disabled. */
+  restrictedMode?: boolean;
 }
 
 export interface VSCodeWindow {
@@ -137,6 +139,7 @@ export async function startVSCode(options: StartOptions): Promise<VSCodeSession>
       workspace: resolve(options.workspace),
       installExtensions: options.installExtensions,
       locale: options.locale,
+      restrictedMode: options.restrictedMode,
       onOutput: verbose
         ? (line: string) => process.stderr.write(`[code-server] ${line}\n`)
         : undefined,
