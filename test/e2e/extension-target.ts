@@ -7,6 +7,7 @@ import { repoRoot } from './harness';
 import type { E2ETarget } from './target';
 import { explainUiTests } from './ui/explain';
 import { notesUiTests } from './ui/notes';
+import { numericsUiTests } from './ui/numerics';
 import { previewUiTests } from './ui/previews';
 import { securityUiTests } from './ui/security';
 import { responsivenessUiTests } from './ui/responsiveness';
@@ -28,5 +29,6 @@ export const extensionTarget: E2ETarget = {
     ...notesUiTests,
     ...responsivenessUiTests,
     ...securityUiTests,
+    ...numericsUiTests,
   ],
 };

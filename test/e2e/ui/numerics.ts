@@ -1,0 +1,102 @@
+// Issue 7, goal 4 (numerics) in the real workbench: a note whose exp(Z) overflows is explained.
+// The panel's Backward and Forward tabs open with a warning naming Z2 — the statement that made
+// the ∞ — with a Go to line button that puts the cursor there; the values still show ∞ and NaN
+// (not 0, and ∞ not turned into NaN by the JSON that carries webview messages); and the editor
+// underlines Z2's statement with a warning, and only that statement.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { runCommand, webviewFrame } from '../harness';
+import type { UiTest } from '../target';
+
+const NOTE = 'overflow.md';
+const TEXT = `# exp overflows
+
+\`\`\`model
+param Z = [[1000, 0, 1], [800, 2, 3]]
+Z2 = exp(Z)
+P = Z2 / sum(Z2, axis=-1, keepdims=True)
+loss L = sum(P)
+\`\`\`
+`;
+/** 1-based line of `Z2 = exp(Z)` in TEXT. */
+const Z2_LINE = 5;
+
+async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  const input = widget.locator('input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Enter');
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+async function cursorOn(page: Page, line: number): Promise<void> {
+  await page
+    .locator('[id="status.editor.selection"]')
+    .filter({ hasText: `Ln ${line},` })
+    .waitFor({ timeout: 10_000 });
+}
+
+export const numericsUiTests: UiTest[] = [
+  {
+    name: 'NaN and ∞: the panel and the editor point at the statement that made them',
+    timeoutMs: 150_000,
+    run: async (window, { screenshot, note }) => {
+      const { page, workspace } = window;
+      writeFileSync(join(workspace, NOTE), TEXT);
+      // From the Explorer (Quick Open's file search can take long on a busy machine).
+      await page
+        .locator('.explorer-folders-view .monaco-list-row', { hasText: NOTE })
+        .click({ timeout: 30_000 });
+      await page.locator('.tab.active', { hasText: NOTE }).waitFor({ timeout: 15_000 });
+      await quickInput(page, `:${Z2_LINE + 2}`, new RegExp(`line ${Z2_LINE + 2}\\b`, 'i'));
+      await cursorOn(page, Z2_LINE + 2);
+
+      // The editor: one warning squiggle, under Z2's statement (P and L are NaN only because of it).
+      const squiggles = page.locator('.monaco-editor .squiggly-warning');
+      await squiggles.first().waitFor({ state: 'attached', timeout: 60_000 });
+      assert.equal(await squiggles.count(), 1, 'one warning in the note');
+
+      await runCommand(page, 'Backprop Notes: Explain Backprop');
+      const frame = webviewFrame(page);
+      // Backward (the tab the panel opens on): its gradients are NaN because of Z2.
+      const backward = frame.locator('.numerics[data-pass="backward"] .numeric');
+      await backward.first().waitFor({ timeout: 60_000 });
+      assert.equal(await backward.count(), 1);
+      assert.equal(await backward.getAttribute('data-statement'), 'Z2');
+      assert.equal(await backward.getAttribute('data-code'), 'exp-overflow');
+      const message = (await backward.locator('.message').textContent()) ?? '';
+      assert.match(message, /^Z2 has 2 ∞ values, the first at \[0, 0\]: exp overflows/);
+      note(`panel: ${message}`);
+
+      // Forward: the same warning on top, and Z2's value drawn with ∞, P's with NaN.
+      await frame.locator('vscode-tab-header[data-tab="forward"]').click();
+      const forward = frame.locator('.numerics[data-pass="forward"] .numeric[data-statement="Z2"]');
+      await forward.waitFor({ timeout: 10_000 });
+      const z2 = frame.locator('tr[data-node="Z2"] td.value .katex-mathml');
+      await z2.waitFor({ state: 'attached', timeout: 10_000 });
+      assert.match((await z2.textContent()) ?? '', /∞/, 'Z2 shows ∞');
+      assert.match(
+        (await frame.locator('tr[data-node="P"] td.value .katex-mathml').textContent()) ?? '',
+        /NaN/,
+        'P shows NaN',
+      );
+      note(`screenshot: ${await screenshot('numerics-forward')}`);
+
+      // Go to line: the cursor moves to Z2's statement.
+      await forward.locator('vscode-button.reveal').click();
+      await cursorOn(page, Z2_LINE);
+    },
+  },
+];
