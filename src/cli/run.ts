@@ -66,6 +66,9 @@ Options:
   --out FILE       write the exported program to FILE instead of standard output (export)
   --max-elements N
                    the most values any one tensor may hold (default ${DEFAULT_LIMITS.maxElements})
+  --max-total-elements N
+                   the most values a block's tensors may hold together
+                   (default ${DEFAULT_LIMITS.maxTotalElements})
   --max-multiply-adds N
                    the most multiply–adds a block's matrix products may need together
                    (default ${DEFAULT_LIMITS.maxMultiplyAdds}, a few seconds)
@@ -214,6 +217,7 @@ function parseArgs(argv: readonly string[]): Parsed | 'help' | 'version' {
 /** The --max-* options and the limits they set. */
 const limitOptions = {
   'max-elements': 'maxElements',
+  'max-total-elements': 'maxTotalElements',
   'max-multiply-adds': 'maxMultiplyAdds',
   'max-nesting': 'maxNesting',
 } as const;

@@ -49,10 +49,12 @@ export function specLimits(): LimitOptions {
   const d = DEFAULT_LIMITS;
   return {
     maxElements: count(c.get('limits.maxElements'), d.maxElements, 1, 1e9),
+    maxTotalElements: count(c.get('limits.maxTotalElements'), d.maxTotalElements, 1, 1e10),
     maxMultiplyAdds: count(c.get('limits.maxMultiplyAdds'), d.maxMultiplyAdds, 1, 1e15),
     maxNesting: count(c.get('limits.maxNesting'), d.maxNesting, 1, MAX_NESTING_CEILING),
     limitHints: {
       maxElements: 'setting backpropNotes.limits.maxElements',
+      maxTotalElements: 'setting backpropNotes.limits.maxTotalElements',
       maxMultiplyAdds: 'setting backpropNotes.limits.maxMultiplyAdds',
       maxNesting: 'setting backpropNotes.limits.maxNesting',
     },

@@ -34,10 +34,12 @@ export const maxElements = 200_000;
  */
 const previewLimits = {
   maxElements,
+  maxTotalElements: 10 * maxElements,
   maxMultiplyAdds: 10_000_000,
   maxNesting: 64,
   limitHints: {
     maxElements: 'in the Markdown preview; Explain Backprop runs larger blocks',
+    maxTotalElements: 'in the Markdown preview; Explain Backprop runs larger blocks',
     maxMultiplyAdds: 'in the Markdown preview; Explain Backprop runs larger blocks',
     maxNesting: 'in the Markdown preview; Explain Backprop runs deeper formulas',
   },

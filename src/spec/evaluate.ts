@@ -23,7 +23,8 @@
  * (NumPy's exact numbers) or `seed(k)` / `torch.manual_seed(k)` has run, and otherwise from a
  * stream seeded by the statement's name, so a note always shows the same numbers.
  *
- * Limits (limits.ts): no tensor over `maxElements` values is allocated, the matrix products of
+ * Limits (limits.ts): no tensor over `maxElements` values is allocated, nor one that brings the
+ * block's tensors over `maxTotalElements` values together; the matrix products of
  * the block together may not need more than `maxMultiplyAdds` multiply–adds, and a statement may
  * not sit at the end of a chain of more than `maxNesting` statements each computed from the one
  * before. Each is a `limit` error at the call, product or statement, before any work is done.
@@ -101,6 +102,8 @@ class Evaluator {
   private readonly limits: ResolvedLimits;
   /** Multiply–adds of the matrix products evaluated so far (statements that failed excluded). */
   private work = 0;
+  /** Values of the tensors created so far (statements that failed excluded). */
+  private held = 0;
   /**
    * By node id, for statements' values: the longest chain of statements, each computed from the
    * one before, that ends there (1 for a statement that uses no other).
@@ -165,6 +168,7 @@ class Evaluator {
     this.usedChain = 0;
     const before = this.graph.nodes.length;
     const workBefore = this.work;
+    const heldBefore = this.held;
     try {
       if (st.error) {
         this.errors.push(st.error);
@@ -193,6 +197,7 @@ class Evaluator {
       // The statement leaves nothing behind: ids stay equal to positions in graph.nodes.
       this.graph.nodes.length = before;
       this.work = workBefore;
+      this.held = heldBefore;
       if (err instanceof SpecFailure) {
         this.errors.push(err.error);
       } else if (!(err instanceof SkipStatement)) {
@@ -707,6 +712,17 @@ class Evaluator {
         range,
       );
     }
+    const total = this.held + size;
+    if (!(total <= this.limits.maxTotalElements)) {
+      throw limitFailure(
+        'maxTotalElements',
+        this.limits,
+        `${what}: a tensor of shape ${formatShape(shape)} (${formatCount(size)} values) would bring the block's tensors to ${formatCount(total)} values`,
+        'use smaller sizes or fewer tensors',
+        range,
+      );
+    }
+    this.held = total;
   }
 
   /** Counts a matrix product's multiply–adds against the block's budget, before running it. */

@@ -46,7 +46,8 @@ export {
 export { ROLES } from './parser';
 
 /**
- * Also the limits (limits.ts: maxElements, maxMultiplyAdds, maxNesting and how to raise each);
+ * Also the limits (limits.ts: maxElements, maxTotalElements, maxMultiplyAdds, maxNesting and how
+ * to raise each);
  * a limit left out takes the process's default (`useDefaultLimits`), else the built-in one.
  */
 export interface ParseOptions extends LimitOptions {
@@ -74,6 +75,7 @@ export function useDefaultLimits(limits: LimitOptions): void {
 export function limitsFor(options: LimitOptions = {}): ResolvedLimits {
   return resolveLimits({
     maxElements: options.maxElements ?? processLimits.maxElements,
+    maxTotalElements: options.maxTotalElements ?? processLimits.maxTotalElements,
     maxMultiplyAdds: options.maxMultiplyAdds ?? processLimits.maxMultiplyAdds,
     maxNesting: options.maxNesting ?? processLimits.maxNesting,
     limitHints: { ...processLimits.limitHints, ...options.limitHints },

@@ -6,6 +6,8 @@
  * token counts alone, before the memory or the work it guards is spent:
  *
  * - `maxElements`: the values in any one tensor (creating it, or an op's result).
+ * - `maxTotalElements`: the values of all the tensors a block's forward pass creates together
+ *   (every one is kept: backward needs them), so many large tensors cannot add up to gigabytes.
  * - `maxMultiplyAdds`: the multiply–adds of all the matrix products of a block's forward pass
  *   together (the "long chain of matmuls" limit; backward costs about twice as much again).
  * - `maxNesting`: how deeply a formula may nest — brackets, signs and chained operators inside
@@ -22,6 +24,8 @@ import type { SourceRange } from './model';
 export interface SpecLimits {
   /** The largest tensor a spec may create, in values. */
   readonly maxElements: number;
+  /** The values of all the tensors a block creates, together. */
+  readonly maxTotalElements: number;
   /** Multiply–adds of a block's matrix products, all together (forward pass). */
   readonly maxMultiplyAdds: number;
   /** How deeply a formula may nest (inside an expression, and through a chain of statements). */
@@ -40,6 +44,7 @@ export type LimitHints = Partial<Readonly<Record<LimitName, string>>>;
 /** The limits a caller may set; each one left out takes its default. */
 export interface LimitOptions {
   readonly maxElements?: number;
+  readonly maxTotalElements?: number;
   readonly maxMultiplyAdds?: number;
   readonly maxNesting?: number;
   readonly limitHints?: LimitHints;
@@ -47,7 +52,10 @@ export interface LimitOptions {
 
 /**
  * The defaults, also those of the `backpropNotes.limits.*` settings and the CLI:
- * - 10,000,000 values = 80 MB of float64 for one tensor; a block holds a few such at most.
+ * - 10,000,000 values = 80 MB of float64 for one tensor.
+ * - 50,000,000 values = 400 MB for the whole block, five tensors of the largest size: backward
+ *   (a gradient per tensor) and the explainer's copies about double it. Typed arrays live
+ *   outside V8's heap, so the worker's heap limit would not stop them.
  * - 2,000,000,000 multiply–adds: the float64 kernel does about 1e9 a second (2 GFLOP/s, bench/
  *   RESULTS.md), so the forward pass takes ~2 s and forward plus backward ~6 s: slow but done well
  *   inside the engine's 30 s time limit. The old per-product limit (20 × maxElements = 2e8)
@@ -57,6 +65,7 @@ export interface LimitOptions {
  */
 export const DEFAULT_LIMITS: SpecLimits = {
   maxElements: 10_000_000,
+  maxTotalElements: 50_000_000,
   maxMultiplyAdds: 2_000_000_000,
   maxNesting: 256,
 };
@@ -71,6 +80,7 @@ export const MAX_NESTING_CEILING = 500;
 /** The hints the CLI prints (its flags). */
 export const CLI_LIMIT_HINTS: LimitHints = {
   maxElements: 'option --max-elements',
+  maxTotalElements: 'option --max-total-elements',
   maxMultiplyAdds: 'option --max-multiply-adds',
   maxNesting: 'option --max-nesting',
 };
@@ -87,6 +97,7 @@ export function resolveLimits(options: LimitOptions = {}): ResolvedLimits {
   };
   return {
     maxElements: pick('maxElements'),
+    maxTotalElements: pick('maxTotalElements'),
     maxMultiplyAdds: pick('maxMultiplyAdds'),
     maxNesting: Math.min(Math.floor(pick('maxNesting')), MAX_NESTING_CEILING),
     limitHints: options.limitHints ?? {},

@@ -41,6 +41,7 @@ const restricted = untrusted.restrictedConfigurations ?? [];
  */
 const bounds = [
   'backpropNotes.limits.maxElements',
+  'backpropNotes.limits.maxTotalElements',
   'backpropNotes.limits.maxMultiplyAdds',
   'backpropNotes.limits.maxNesting',
   'backpropNotes.live.maxElements',

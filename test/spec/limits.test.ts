@@ -18,6 +18,7 @@ import type { ModelBlock, SourceRange, SpecError } from '../../src/spec/model';
 
 const hints = {
   maxElements: 'setting test.maxElements',
+  maxTotalElements: 'setting test.maxTotalElements',
   maxMultiplyAdds: 'setting test.maxMultiplyAdds',
   maxNesting: 'setting test.maxNesting',
 };
@@ -108,6 +109,48 @@ describe('a huge tensor', () => {
     const { error } = limitError(t, text, { maxElements: 100 });
     assert.match(error.message, /would hold 400 values, over the limit of 100 \(setting/);
     assert.deepEqual(parseSource(text, 'model', { maxElements: 400 })[0].errors, []);
+  });
+});
+
+describe('many large tensors', () => {
+  test('the one that brings the block over its total is refused before allocating', (t) => {
+    // Each holds 1,000,000 values (under 10,000,000); the sixth would make 6,000,000.
+    const text = Array.from({ length: 6 }, (_, i) => `A${i} = zeros(1000, 1000)`).join('\n');
+    const { error, block } = limitError(t, text, { maxTotalElements: 5_000_000 });
+    assert.equal(
+      error.message,
+      "zeros: a tensor of shape 1000×1000 (1,000,000 values) would bring the block's tensors to 6,000,000 values, over the limit of 5,000,000 (setting test.maxTotalElements) — use smaller sizes or fewer tensors, or raise the limit",
+    );
+    assert.deepEqual(error.range, at(text, 'zeros(1000, 1000)', 5));
+    assert.equal(block.statements.length, 5);
+    // The default: 50,000,000 values, five tensors of the largest size.
+    const [e] = parseSource('A = zeros(100, 100)', 'model', { maxTotalElements: 9999 })[0].errors;
+    assert.match(e.message, /over the limit of 9,999 \(the maxTotalElements option\)/);
+  });
+
+  test('results of ops count too; a failed statement’s do not', () => {
+    const text = ['x = ones(1000)', 'y = x * 2 + x', 'z = (x * 2) @ ones(3, 3)', 'w = x + 1'].join(
+      '\n',
+    );
+    // x 1,000 + y's two results 2,000 = 3,000; z then adds 1,009 (x * 2 and ones(3, 3)) before
+    // its product fails on the shapes, and gives them back: w's 1,000 still fit 4,009.
+    const [ok] = parseSource(text, 'model', { maxTotalElements: 4009 });
+    assert.deepEqual(
+      ok.errors.map((e) => e.code),
+      ['shape'],
+    );
+    const [over] = parseSource(text, 'model', { maxTotalElements: 3999 });
+    assert.deepEqual(
+      over.errors.map((e) => [e.code, e.range.start.line]),
+      [
+        ['limit', 2],
+        ['limit', 3],
+      ],
+    );
+    assert.match(
+      over.errors[1].message,
+      /would bring the block's tensors to 4,000 values, over the limit of 3,999 \(the maxTotalElements option\)/,
+    );
   });
 });
 
@@ -330,7 +373,7 @@ describe('how to raise a limit', () => {
     assert.match(bad.stderr, /--max-elements -3: give a whole number from 1/);
     assert.match(
       run('--help').stdout,
-      /--max-elements N[\s\S]*--max-multiply-adds N[\s\S]*--max-nesting N/,
+      /--max-elements N[\s\S]*--max-total-elements N[\s\S]*--max-multiply-adds N[\s\S]*--max-nesting N/,
     );
   });
 });
