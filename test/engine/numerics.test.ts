@@ -32,7 +32,7 @@ const hugeArb: fc.Arbitrary<number> = fc
 const thousandsArb = fc.double({ min: -3000, max: 3000, noNaN: true });
 
 /** A row of 1..6 values, plus the classic hard cases. */
-function rowArb(value: fc.Arbitrary<number>): fc.Arbitrary<number[]> {
+function rowArb(value: fc.Arbitrary<number>): fc.Arbitrary<readonly number[]> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.array(value, { minLength: 1, maxLength: 6 }) },
     {
@@ -316,6 +316,32 @@ test('bce on sigmoid of huge logits: finite loss and gradient (PyTorch’s clamp
   );
   assert.equal(run('bce', [vec([0]), vec([1])]).out.data[0], 100);
   assert.equal(run('bce', [vec([1]), vec([0])]).out.data[0], 100);
+});
+
+test('mean of huge values: finite where the mean is (the sum alone would overflow)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 1e306, max: 1.7e308, noNaN: true }), {
+        minLength: 2,
+        maxLength: 8,
+      }),
+      (x) => {
+        const { out, grad } = run('mean', [vec(x)]);
+        const expected = x.reduce((s, v) => s + v / x.length, 0);
+        assert.ok(Number.isFinite(out.data[0]), `mean = ${out.data[0]}`);
+        assertClose(out.data[0], expected, 1e-15 * expected, 'mean');
+        assertFinite(grad.data, '∂mean');
+      },
+    ),
+    { numRuns: RUNS },
+  );
+  assert.equal(run('mean', [vec([1e308, 1e308])]).out.data[0], 1e308);
+  // Along an axis, too; and a sum that does not overflow keeps sum / n exactly.
+  const rows = run('mean', [new Tensor([2, 2], Float64Array.from([1e308, 1e308, 1, 2]))], {
+    axis: 1,
+  });
+  assert.deepEqual([...rows.out.data], [1e308, 1.5]);
+  assert.equal(run('mean', [vec([0.1, 0.2, 0.3])]).out.data[0], (0.1 + 0.2 + 0.3) / 3);
 });
 
 test('exp(1000) and log(0) stay non-finite: they are reported, not hidden', () => {

@@ -18,7 +18,15 @@
  * check flags perturbations that change it.
  */
 import { type LatexContext, type OpDef, ShapeError } from '../op';
-import { type Shape, Tensor, broadcastIndex, formatShape, normalizeAxis, sizeOf } from '../tensor';
+import {
+  type Shape,
+  Tensor,
+  broadcastIndex,
+  formatShape,
+  map,
+  normalizeAxis,
+  sizeOf,
+} from '../tensor';
 import { indexed, latexShape } from './linalg';
 
 export type ReduceAttrs = {
@@ -251,9 +259,17 @@ export const mean: OpDef<ReduceAttrs> = {
   inferShape: ([s], attrs) => plan('mean', s, attrs).outShape,
   forward: ([a], attrs) => {
     const p = plan('mean', a.shape, attrs);
-    const out = sumInto(a, p);
+    let out = sumInto(a, p);
     // An empty slice gives 0/0 = NaN, as NumPy's mean does.
     for (let i = 0; i < out.length; i++) out[i] /= p.count;
+    // The sum overflowed though the mean need not (mean([1e308, 1e308]) = 1e308): divide first.
+    // Only then, so the usual result keeps the rounding of sum / n.
+    if (out.some((v) => v === Infinity || v === -Infinity) && a.data.every(Number.isFinite)) {
+      out = sumInto(
+        map(a, (x) => x / p.count),
+        p,
+      );
+    }
     return new Tensor(p.outShape, out);
   },
   backward: (g, { inputs: [a], attrs }, needs) => {
