@@ -218,7 +218,11 @@ export class LiveInsights implements vscode.Disposable {
 
   private forget(uri: vscode.Uri): void {
     const key = uri.toString();
-    this.scheduler.forget(key);
+    if (this.scheduler.forget(key)) {
+      this.log.info(
+        `live: ${uri.path.split('/').pop()} closed (or no longer a note): its evaluation in flight is cancelled`,
+      );
+    }
     this.requested.delete(key);
     this.askInFull.delete(key);
     if (this.results.delete(key)) this.updated.fire(uri);

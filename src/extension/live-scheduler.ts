@@ -79,14 +79,19 @@ export class LiveScheduler<Q, A> {
     if (!doc.cooldown) this.fire(key, doc);
   }
 
-  /** Drops everything about `key` (the document closed), cancelling its run; its waiters resolve. */
-  forget(key: string): void {
-    if (this.inFlight?.key === key) this.options.cancel?.();
+  /**
+   * Drops everything about `key` (the document closed), cancelling its run; its waiters resolve.
+   * Returns whether a run of it was in flight (and cancelled).
+   */
+  forget(key: string): boolean {
+    const running = this.inFlight?.key === key;
+    if (running) this.options.cancel?.();
     const doc = this.docs.get(key);
     if (doc?.cooldown) clearTimeout(doc.cooldown);
     this.docs.delete(key);
     this.ready.delete(key);
     for (const w of doc?.waiters ?? []) w.resolve();
+    return running;
   }
 
   /** Resolves once the newest request scheduled for `key` so far has been answered (or failed). */

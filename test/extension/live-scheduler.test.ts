@@ -140,10 +140,10 @@ test('forgetting (closing) the running document cancels its run; the next docume
   scheduler.schedule('b', 1, { key: 'b', version: 1 });
   await tick();
   assert.deepEqual(engine.running, { key: 'a', version: 1 }, 'b waits for a');
-  scheduler.forget('b'); // not running: nothing to cancel
+  assert.equal(scheduler.forget('b'), false, 'not running: nothing to cancel');
   assert.equal(engine.cancels, 0);
   scheduler.schedule('b', 2, { key: 'b', version: 2 });
-  scheduler.forget('a');
+  assert.equal(scheduler.forget('a'), true);
   assert.equal(engine.cancels, 1, 'a’s run was cancelled');
   await tick();
   assert.deepEqual(engine.running, { key: 'b', version: 2 }, 'b no longer waits for a');
