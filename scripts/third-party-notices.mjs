@@ -1,15 +1,16 @@
 // THIRD_PARTY_NOTICES.md: the npm packages whose code or files ship inside the extension's
 // bundles, each with its version, licence, source and full licence text. Made from what the
 // build actually put in (esbuild's metafile: only modules with bytes in an output count, so a
-// package imported for its types alone, or tree-shaken away, is not listed) plus the files
-// copied as they are (KaTeX's stylesheet and fonts). scripts/package.mjs writes it into the .vsix.
+// package imported for its types alone, or tree-shaken away, is not listed; fonts inlined into a
+// stylesheet count too), plus the files copied as they are (dist/katex/), plus code a package's
+// published file inlines from another (`prebundled`). scripts/package.mjs writes it into the .vsix.
 //
 // A package whose licence is not one of the permissive ones below, or cannot be read, or has no
 // licence file, fails the notice (and so `npm run package`): shipping it needs a decision first.
 //
 // Usage: node scripts/third-party-notices.mjs [--out file]   (a production build in a temporary
 //   folder; prints the notice, or writes it to `file`)
-// Library: bundledPackages(buildOutput, outputs?) → the packages; noticeText(packages) → markdown;
+// Library: bundledPackages(buildOutput, targets?) → the packages; noticeText(packages) → markdown;
 //   licenceProblem(spdx) → why a licence is refused, or null.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
