@@ -55,40 +55,52 @@ async function goTo(page: Page, line: number, column: number): Promise<void> {
     .waitFor({ timeout: 10_000 });
 }
 
-/**
- * The elements and attributes that must not exist in a frame's DOM (light DOM and open shadow
- * roots under `within`), as text. A string: it runs in the page (this project compiles without
- * the DOM library).
- */
-const scanDangerous = `(root) => {
-  const found = [];
-  const visit = (node) => {
-    for (const el of Array.from(node.querySelectorAll('*'))) {
-      const tag = el.tagName.toLowerCase();
-      if (['img', 'iframe', 'object', 'embed', 'frame'].includes(tag)) found.push('<' + tag + '>');
-      if (tag === 'script' && !el.hasAttribute('nonce')) found.push('<script> without nonce');
-      for (const a of Array.from(el.attributes)) {
-        if (/^on/i.test(a.name)) found.push(tag + '[' + a.name + ']');
-        if (/^\\s*javascript:/i.test(a.value)) found.push(tag + '[' + a.name + '=' + a.value + ']');
-      }
-      if (el.shadowRoot) visit(el.shadowRoot);
-    }
-  };
-  visit(root);
-  return found;
-}`;
-
-async function dangerousElements(frame: FrameLocator, within = 'body'): Promise<string[]> {
-  return (await frame.locator(within).first().evaluate(scanDangerous)) as string[];
+// Just enough of the DOM's types for the functions run in the page (this project compiles
+// without the DOM library).
+interface PageAttr {
+  readonly name: string;
+  readonly value: string;
 }
+interface PageElement {
+  readonly tagName: string;
+  readonly attributes: ArrayLike<PageAttr>;
+  readonly shadowRoot: PageRoot | null;
+  hasAttribute(name: string): boolean;
+}
+interface PageRoot {
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+}
+type PageWindow = Record<string, unknown> & {
+  document: { addEventListener(type: string, f: (e: Record<string, string>) => void): void };
+};
 
-/** Records the panel's CSP violations from now on (window.__violations). */
-const recordViolations = `() => {
-  window.__violations = [];
-  document.addEventListener('securitypolicyviolation', (e) =>
-    window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sample),
-  );
-}`;
+/**
+ * The elements and attributes that must not exist under `within` in a frame (light DOM and open
+ * shadow roots), as text: images, frames, scripts without the nonce, on* handlers, javascript:.
+ */
+async function dangerousElements(frame: FrameLocator, within = 'body'): Promise<string[]> {
+  return frame
+    .locator(within)
+    .first()
+    .evaluate((start) => {
+      // No named inner functions: the test's bundler would wrap them in a helper the page lacks.
+      const found: string[] = [];
+      const roots: PageRoot[] = [start as unknown as PageRoot];
+      for (let root = roots.pop(); root; root = roots.pop()) {
+        for (const el of Array.from(root.querySelectorAll('*'))) {
+          const tag = el.tagName.toLowerCase();
+          if (['img', 'iframe', 'object', 'embed', 'frame'].includes(tag)) found.push(`<${tag}>`);
+          if (tag === 'script' && !el.hasAttribute('nonce')) found.push('<script> without nonce');
+          for (const a of Array.from(el.attributes)) {
+            if (/^on/i.test(a.name)) found.push(`${tag}[${a.name}]`);
+            if (/^\s*javascript:/i.test(a.value)) found.push(`${tag}[${a.name}=${a.value}]`);
+          }
+          if (el.shadowRoot) roots.push(el.shadowRoot);
+        }
+      }
+      return found;
+    });
+}
 
 export const securityUiTests: UiTest[] = [
   {
@@ -124,7 +136,14 @@ export const securityUiTests: UiTest[] = [
       const frame = webviewFrame(page);
       await frame.locator('.explanation').waitFor({ timeout: 60_000 });
       // From here on, the panel's own record of CSP violations.
-      await frame.locator('body').evaluate(recordViolations);
+      await frame.locator('body').evaluate(() => {
+        const w = globalThis as unknown as PageWindow;
+        const violations: string[] = [];
+        w.__violations = violations;
+        w.document.addEventListener('securitypolicyviolation', (e) =>
+          violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`),
+        );
+      });
 
       // The errors echo the bad tokens as text.
       const errors = (await frame.locator('#errors').textContent()) ?? '';
@@ -179,8 +198,17 @@ export const securityUiTests: UiTest[] = [
       // (The same route as acquireVsCodeApi().postMessage, which the panel's script already took.)
       // The panel's frame has no window.parent (VS Code deletes it); its host frame forwards
       // what acquireVsCodeApi().postMessage gives it through __vscode_post_message__.
-      await page.locator('iframe.webview.ready').first().contentFrame().locator('body')
-        .evaluate(`() => {
+      await page
+        .locator('iframe.webview.ready')
+        .first()
+        .contentFrame()
+        .locator('body')
+        .evaluate(() => {
+          // What acquireVsCodeApi().postMessage calls in this (the host) frame.
+          const post = (globalThis as unknown as PageWindow).__vscode_post_message__ as (
+            channel: string,
+            data: unknown,
+          ) => void;
           for (const message of [
             { type: 'runCode', code: 'alert(1)' },
             { type: 'revealLine', line: -1, column: 'x' },
@@ -188,9 +216,9 @@ export const securityUiTests: UiTest[] = [
             null,
             { type: 'selectLeaf', leaf: { length: 3 } },
           ]) {
-            window.__vscode_post_message__('onmessage', { message });
+            post('onmessage', { message });
           }
-        }`);
+        });
       await runCommand(page, 'Backprop Notes: Show Log');
       const output = page.locator('.part.panel .view-lines');
       await output
@@ -231,7 +259,9 @@ export const securityUiTests: UiTest[] = [
       await page.waitForTimeout(1_000);
       const flags: string[] = [];
       for (const f of page.frames()) {
-        const flag = await f.evaluate('() => window.__pwned').catch(() => undefined);
+        const flag = await f
+          .evaluate(() => (globalThis as unknown as PageWindow).__pwned)
+          .catch(() => undefined);
         if (flag !== undefined) flags.push(`${f.url().slice(0, 80)}: ${String(flag)}`);
       }
       assert.deepEqual(flags, [], 'a payload ran');
@@ -239,7 +269,7 @@ export const securityUiTests: UiTest[] = [
       assert.deepEqual(dialogs, [], 'a dialog opened');
       const violations = (await frame
         .locator('body')
-        .evaluate('() => window.__violations')) as string[];
+        .evaluate(() => (globalThis as unknown as PageWindow).__violations)) as string[];
       note(`CSP violations in the panel: ${violations.length ? violations.join(' | ') : 'none'}`);
       note(`CSP messages on the console: ${cspConsole.length ? cspConsole.join(' | ') : 'none'}`);
       assert.ok(
