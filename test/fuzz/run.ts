@@ -64,6 +64,8 @@ export interface Tally {
   /** The most CPU time a re-timed suspect took. */
   slowestCpu: { ms: number; index: number; layer: string };
   failures: Failure[];
+  /** True when the run stopped at its deadline before driving every input. */
+  stopped: boolean;
 }
 
 export interface Suspect {
@@ -91,6 +93,7 @@ export function emptyTally(): Tally {
     suspects: [],
     slow: [],
     slowestCpu: { ms: 0, index: -1, layer: '' },
+    stopped: false,
     failures: [],
   };
 }
@@ -103,6 +106,7 @@ export function mergeTally(into: Tally, t: Tally): void {
   for (const [k, v] of Object.entries(t.layers)) into.layers[k] = (into.layers[k] ?? 0) + v;
   for (const [k, v] of Object.entries(t.times)) into.times[k] = (into.times[k] ?? 0) + v;
   if (t.slowest.ms > into.slowest.ms) into.slowest = t.slowest;
+  into.stopped ||= t.stopped;
   into.suspects.push(...t.suspects);
   into.slow.push(...t.slow);
   if (t.slowestCpu.ms > into.slowestCpu.ms) into.slowestCpu = t.slowestCpu;
@@ -155,6 +159,11 @@ export interface RunOptions {
   readonly liveEvery?: number;
   /** Called after each chunk with the tally so far. */
   readonly onChunk?: (t: Tally) => void;
+  /**
+   * Date.now() after which no new chunk is started: the run stops early, and its tally says how
+   * many inputs it drove (`Tally.stopped`).
+   */
+  readonly deadline?: number;
 }
 
 /** How deep input `index` goes: a fixed share of the run through every layer, another through the live ones. */
@@ -175,6 +184,10 @@ export function fuzzRange(seed: number, from: number, to: number, options: RunOp
   const started = performance.now();
   for (let chunk = Math.floor(from / CHUNK); chunk * CHUNK < to; chunk++) {
     if (chunk % lanes !== lane) continue;
+    if (options.deadline !== undefined && Date.now() > options.deadline) {
+      t.stopped = true;
+      break;
+    }
     // Inputs driven through the spec only come from `shallowInput`, the others from `fuzzInput`.
     const depths = Array.from({ length: CHUNK }, (_, k) => depthOf(chunk * CHUNK + k, options));
     const deepCount = depths.filter((d) => d !== 'spec').length;

@@ -7,6 +7,7 @@
  *     npm run soak                                  # 1,000,000 inputs, the default seed
  *     npm run soak -- --inputs 200000 --seed 7      # or FUZZ_INPUTS / FUZZ_SEED
  *     npm run soak -- --workers 1 --full-every 8    # one thread; every 8th input through every layer
+ *     npm run soak -- --minutes 60                  # stop starting new inputs after an hour
  */
 import { DEFAULT_SEED, GOAL_MS, fuzzParallel, summary } from './run';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const lanes = Math.max(1, option('workers', 'FUZZ_WORKERS', 2));
   const fullEvery = Math.max(1, option('full-every', 'FUZZ_FULL_EVERY', 128));
   const liveEvery = Math.max(1, option('live-every', 'FUZZ_LIVE_EVERY', 32));
+  const minutes = option('minutes', 'FUZZ_MINUTES', 0);
   console.log(
     `soak: ${inputs.toLocaleString('en-US')} inputs, seed ${seed}, ${lanes} worker(s); ` +
       `1 input in ${fullEvery} through every layer, 1 in ${liveEvery} through the live ones`,
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     lanes,
     fullEvery,
     liveEvery,
+    ...(minutes > 0 ? { deadline: Date.now() + minutes * 60_000 } : {}),
     write: true,
     onProgress: (done, failures) => {
       const now = Date.now();
@@ -51,6 +54,9 @@ async function main(): Promise<void> {
     },
   });
   for (const line of summary(tally, seed)) console.log(line);
+  if (tally.stopped) {
+    console.log(`stopped after ${minutes} minutes: ${tally.inputs} of ${inputs} inputs driven`);
+  }
   for (const f of [...tally.failures, ...tally.slow].slice(0, 20)) {
     console.log(`  #${f.index} (${f.family}, ${f.kind}) [${f.layer}] ${f.detail.split('\n')[0]}`);
     console.log(`    written to ${f.file}`);
