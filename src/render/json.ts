@@ -6,7 +6,9 @@
  * Stable fields (issue 2, read by other tools): `version`; per block `index`, `errors[]` with
  * `line`, `column`, `endLine`, `endColumn` (1-based) and `message`; `nodes[]` with `name`, `op`,
  * `shape`, `value`, `grad` (nested arrays, a number for a scalar, `grad` null where there is
- * none) and `line` (1-based).
+ * none) and `line` (1-based). Added within version 1: `numerics` per block — where a NaN or ±∞
+ * first appeared (`forward[]`, `backward[]`, each with `statementName`, `line`, `code`, `message`
+ * …; `gradientsFinite`), see src/explain/numerics.ts.
  */
 import type { Explanation, SourceExplanation, SourceKind } from '../explain/explanation';
 import { type Renderable, blocksOf } from './common';
