@@ -21,8 +21,19 @@ export const katexOptions: Readonly<katex.KatexOptions> = {
   errorColor: 'var(--vscode-errorForeground)',
 };
 
+/**
+ * Formulas already drawn, by display mode and LaTeX: a redraw (an edit, a picked tensor, the
+ * Explain command again) keeps most formulas as they were, and copying KaTeX's DOM is far cheaper
+ * than laying the formula out again. Emptied when it grows past `cacheLimit`.
+ */
+const drawnFormulas = new Map<string, HTMLElement>();
+const cacheLimit = 4000;
+
 /** A formula as an inline (or display) element. */
 export function math(latex: string, display = false): HTMLElement {
+  const key = `${display ? 'D' : 'I'}${latex}`;
+  const cached = drawnFormulas.get(key);
+  if (cached) return cached.cloneNode(true) as HTMLElement;
   const element = document.createElement(display ? 'div' : 'span');
   element.className = display ? 'math display' : 'math';
   const started = performance.now();
@@ -33,6 +44,9 @@ export function math(latex: string, display = false): HTMLElement {
     element.textContent = latex;
   }
   addDuration('katex', performance.now() - started);
+  if (drawnFormulas.size >= cacheLimit) drawnFormulas.clear();
+  // A pristine copy: callers may add classes to the element they get.
+  drawnFormulas.set(key, element.cloneNode(true) as HTMLElement);
   return element;
 }
 
