@@ -6,7 +6,7 @@
  * the message.
  *
  * Both walk the whole value but copy only the objects and arrays on the way to a replaced number:
- * a message with finite numbers only comes back as the same object. No imports: the webview
+ * a message with finite numbers only comes back as the same object. No imports (a sibling of protocol.ts, which both sides share): the webview
  * bundles this file.
  */
 

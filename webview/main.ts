@@ -27,7 +27,7 @@ import {
   parseHostMessage,
   parsePanelState,
 } from '../src/protocol';
-import { unwrapNonFinite } from '../src/explain/non-finite-wire';
+import { unwrapNonFinite } from '../src/non-finite-wire';
 import { l10n, parseBundle } from '../src/l10n';
 import { h } from './dom';
 import { trainView } from './notes-views';

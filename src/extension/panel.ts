@@ -11,7 +11,7 @@
  * - Every failure ends up in the panel as a message (never a blank panel).
  */
 import type { Explanation } from '../explain/explanation';
-import { wrapNonFinite } from '../explain/non-finite-wire';
+import { wrapNonFinite } from '../non-finite-wire';
 import * as vscode from 'vscode';
 import { l10n } from 'vscode';
 import {

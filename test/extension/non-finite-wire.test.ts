@@ -1,5 +1,5 @@
 /**
- * NaN and ±∞ through JSON (src/explain/non-finite-wire.ts): what the panel receives is what the
+ * NaN and ±∞ through JSON (src/non-finite-wire.ts): what the panel receives is what the
  * engine computed — an ∞ stays ∞, not null and not NaN — and a message of finite numbers is
  * passed through untouched (the same object).
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { explainBlock } from '../../src/explain/build';
-import { unwrapNonFinite, wrapNonFinite } from '../../src/explain/non-finite-wire';
+import { unwrapNonFinite, wrapNonFinite } from '../../src/non-finite-wire';
 import { parseSource } from '../../src/spec/index';
 
 const viaJson = (x: unknown): unknown =>
