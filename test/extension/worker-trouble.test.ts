@@ -1,9 +1,10 @@
 // Issue 7, goal 3: a crashed or stuck engine worker is restarted and the user told once, not on
 // every keystroke; a closed note's run is cancelled. The notice on its own (with a fake clock),
 // then the real engine worker (built from source) crashing for real — out of memory under a small
-// heap limit — and getting stuck on a slow block past the time limit, several times in a row.
+// heap limit — and getting stuck on a slow block past the time limit, several times in a row;
+// and its thread running at a lower priority than the editor's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -144,6 +145,38 @@ describe('the real engine worker, crashing, stuck and cancelled', () => {
       client.dispose();
     }
   });
+
+  it(
+    'the engine thread yields to the editor: on Linux 10 nice levels lower, that thread alone',
+    {
+      skip: process.platform === 'linux' ? false : 'per-thread priority is Linux only',
+    },
+    async () => {
+      const niceOf = (tid: string) =>
+        Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+      const threads = () => readdirSync('/proc/self/task');
+      const main = niceOf(String(process.pid));
+      const before = new Set(threads());
+      const client = new EngineClient({ workerPath });
+      try {
+        assertAnswered(await client.run(small));
+        const started = threads().filter((tid) => !before.has(tid));
+        const lowered = started.filter((tid) => niceOf(tid) === Math.min(19, main + 10));
+        assert.equal(
+          lowered.length,
+          1,
+          `one thread lowered; new threads' nice: ${started.map(niceOf)}`,
+        );
+        assert.equal(niceOf(String(process.pid)), main, 'the host’s own thread keeps its priority');
+        assert.ok(
+          threads().every((tid) => started.includes(tid) || niceOf(tid) === main),
+          'no other thread changed',
+        );
+      } finally {
+        client.dispose();
+      }
+    },
+  );
 
   it('cancel(): a closed note’s slow run settles at once and its worker is stopped at the budget', async (t) => {
     const client = new EngineClient({ workerPath, supersedeBudgetMs: 200 });
