@@ -7,7 +7,10 @@
 // time, so every edit evaluates the block anew), through the worker's own entry point
 // (`answerInsights` on one InsightsCache, as src/extension/engine-worker.ts), timing each answer
 // (`elapsedMs`, what bench:extension reports as engine time) and its structured clone (what
-// postMessage copies). With --profile, run under `node --cpu-prof` to see where the time goes.
+// postMessage copies). Where the time goes, without tsx's keepNames wrappers (as the production
+// bundle runs):
+//   npx esbuild bench/live-edit.ts --bundle --platform=node --outfile=/tmp/live-edit.js
+//   node --cpu-prof --cpu-prof-dir /tmp/prof /tmp/live-edit.js --edits 300
 import { InsightsCache } from '../src/editor-insights/cache';
 import { answerInsights } from '../src/editor-insights/requests';
 import { defaultLiveSettings } from '../src/editor-insights/types';
