@@ -49,9 +49,9 @@ describe(`VS Code e2e: ${target.name}`, { skip: skipE2E }, () => {
     await vs?.close();
   });
 
-  it('the extension-host test suite passes', { timeout: 180_000 }, async (t) => {
+  it('the extension-host test suite passes', { timeout: 480_000 }, async (t) => {
     assert.ok(vs, 'VS Code did not start');
-    const code = await waitForExit(vs.window, 150_000);
+    const code = await waitForExit(vs.window, 450_000);
     const results = hostResults(vs.window.logs);
     await vs.window.close(); // frees the CPU for the UI tests
     assert.ok(
