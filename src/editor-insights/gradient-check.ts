@@ -72,11 +72,18 @@ export function checkMessage(t: TensorCheck, root: string, settings: CheckSettin
   }
   const w = t.worst;
   const at = t.shape.length === 0 ? t.name : `${t.name}[${w.position.join(', ')}]`;
+  // A NaN or ∞ cannot be compared: that is the numbers, not the backward rule (numerics.ts says where).
+  const notFinite = !Number.isFinite(w.analytic) || !Number.isFinite(w.numeric);
   const verdict: Record<string, () => string> = {
     good: () => l10n.t('good'),
     ok: () => l10n.t('ok'),
     doubtful: () => l10n.t('doubtful — check the backward rule, or try another h'),
-    wrong: () => l10n.t('wrong — the backward rule does not match the forward function'),
+    wrong: () =>
+      notFinite
+        ? l10n.t(
+            'not comparable — a NaN or ∞ here, not a wrong backward rule (the warning where it first appeared says why)',
+          )
+        : l10n.t('wrong — the backward rule does not match the forward function'),
   };
   return l10n.t(
     '{0}: {1}. Worst relative error {2} at {3}: analytic {4}, numeric {5}, {6}; {7} ({8}){9}.',

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import {
   type InsightDiagnostic,
   InsightsCache,
+  defaultCheckSettings,
   defaultLiveSettings,
 } from '../../src/editor-insights/index';
 import { l10n, parseBundle } from '../../src/l10n';
@@ -67,6 +68,14 @@ test('a block with finite numbers only has no such warning (samples included)', 
   const text = readFileSync(join(root, 'samples', 'two-layer-network.md'), 'utf8');
   const { blocks } = new InsightsCache().insights(text, 'markdown', defaultLiveSettings);
   for (const b of blocks) assert.deepEqual(nonFinite(b.diagnostics), []);
+});
+
+test('Check Gradients on NaN gradients: not comparable, not “the backward rule does not match”', () => {
+  const [check] = new InsightsCache().check(OVERFLOW, 'model', defaultCheckSettings, [0]);
+  const [d] = check.diagnostics;
+  assert.equal(d.tensor, 'Z');
+  assert.match(d.message, /^∂L\/∂Z: not comparable — a NaN or ∞ here, not a wrong backward rule/);
+  assert.doesNotMatch(d.message, /does not match/);
 });
 
 test('in Korean', () => {
