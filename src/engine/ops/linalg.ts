@@ -172,10 +172,11 @@ interface MatmulPlan {
 }
 
 function planMatmul(aShape: Shape, bShape: Shape): MatmulPlan {
-  const where = `(${formatShape(aShape)}) @ (${formatShape(bShape)})`;
+  // Only an error message needs it: written on demand (every matmul and its backward plan).
+  const where = (): string => `(${formatShape(aShape)}) @ (${formatShape(bShape)})`;
   if (aShape.length === 0 || bShape.length === 0) {
     throw new ShapeError(
-      `${where}: @ needs a vector or matrix on each side — use * to multiply by a scalar`,
+      `${where()}: @ needs a vector or matrix on each side — use * to multiply by a scalar`,
     );
   }
   const leftVector = aShape.length === 1;
@@ -184,13 +185,13 @@ function planMatmul(aShape: Shape, bShape: Shape): MatmulPlan {
   const k = aShape[aShape.length - 1];
   const kb = rightVector ? bShape[0] : bShape[bShape.length - 2];
   const n = rightVector ? 1 : bShape[bShape.length - 1];
-  if (k !== kb) throw new ShapeError(`${where}: inner sizes ${k} and ${kb} differ`);
+  if (k !== kb) throw new ShapeError(`${where()}: inner sizes ${k} and ${kb} differ`);
   const aBatch = aShape.slice(0, Math.max(0, aShape.length - 2));
   const bBatch = bShape.slice(0, Math.max(0, bShape.length - 2));
   const batch = broadcastShapes(aBatch, bBatch);
   if (!batch) {
     throw new ShapeError(
-      `${where}: batch sizes ${formatShape(aBatch)} and ${formatShape(bBatch)} do not broadcast — ` +
+      `${where()}: batch sizes ${formatShape(aBatch)} and ${formatShape(bBatch)} do not broadcast — ` +
         'the leading sizes must be equal or 1',
     );
   }
