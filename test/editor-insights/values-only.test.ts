@@ -1,13 +1,15 @@
 /**
  * The live path's values-only Explanation (`explainBlock(…, { detail: 'values' })`) against the
- * full one on random blocks: the same values, shapes, gradients, loss, errors and softmax →
- * cross-entropy pairs, so the previews, hovers, diagnostics and CodeLens made from it are the
- * same as before (issue 5: the live path no longer builds the chain rule, memory and linearity).
+ * full one on random blocks: the same values, shapes, gradients, loss, errors, NaN/∞ report and
+ * softmax → cross-entropy pairs, so the previews, hovers, diagnostics and CodeLens made from it
+ * are the same as before (issue 5: the live path no longer builds the chain rule, memory and
+ * linearity).
  *
- * Random blocks: layered networks over a menu of ops (affine layers, activations, elementwise
- * ops of two earlier tensors, softmax, reductions, transposes), ending in one of several losses
- * or none (a non-scalar root); and the same programs with one character changed, which makes
- * spec errors, partly evaluated blocks and stray literals.
+ * Random blocks: layered networks over a menu of ops (affine layers with or without bias,
+ * activations, +, −, * of two earlier tensors of one width, softmax / log_softmax, scaling by a
+ * number), the first tensor an input, param or const, ending in one of several losses or none
+ * (a non-scalar root, or an output); and the same programs with one character changed, which
+ * makes spec errors, partly evaluated blocks and stray literals.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -198,6 +200,8 @@ function assertSameValues(text: string): void {
   });
   assert.equal(values.focus, full.focus, where);
   assert.deepEqual(values.softmaxCrossEntropy, full.softmaxCrossEntropy, where);
+  // Where a NaN or ±∞ first appeared (src/explain/numerics.ts): read from values and gradients.
+  assert.deepEqual(values.numerics, full.numerics, `numerics ${where}`);
   assert.deepEqual(values.notices, full.notices.slice(0, values.notices.length), where);
   // The rest is left out, and says so by being empty.
   assert.deepEqual(
