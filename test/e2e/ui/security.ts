@@ -19,13 +19,18 @@ const NOTE = 'payloads.md';
 const fixture = join(repoRoot, 'test', 'fixtures', 'security', NOTE);
 
 /** F1, `text`, wait for a row, Enter (retried: an Enter during a picker update can be dropped). */
-async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
+async function quickInput(
+  page: Page,
+  text: string,
+  row: string | RegExp,
+  timeout = 15_000,
+): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   await page.keyboard.press('F1');
   const input = widget.locator('input.input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout });
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Enter');
     try {
@@ -128,7 +133,8 @@ export const securityUiTests: UiTest[] = [
 
       // Open the note, cursor in the block, Explain Backprop.
       await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } });
-      await quickInput(page, NOTE, NOTE);
+      // A file added after the window opened: file search may take a while to list it.
+      await quickInput(page, NOTE, NOTE, 60_000);
       await page.locator('.tab.active', { hasText: NOTE }).first().waitFor({ timeout: 15_000 });
       const wLine = lineOf(workspace, 'param W =');
       await goTo(page, wLine, 7); // on the W of `param W = …`
