@@ -98,7 +98,11 @@ async function dangerousElements(frame: FrameLocator, within = 'body'): Promise<
           if (tag === 'script' && !el.hasAttribute('nonce')) found.push('<script> without nonce');
           for (const a of Array.from(el.attributes)) {
             if (/^on/i.test(a.name)) found.push(`${tag}[${a.name}]`);
-            if (/^\s*javascript:/i.test(a.value)) found.push(`${tag}[${a.name}=${a.value}]`);
+            // URL attributes only: an aria-label may well read "javascript: input" (a tensor's name).
+            const url = /^(href|xlink:href|src|srcdoc|action|formaction|data|poster)$/i.test(
+              a.name,
+            );
+            if (url && /^\s*javascript:/i.test(a.value)) found.push(`${tag}[${a.name}=${a.value}]`);
           }
           if (el.shadowRoot) roots.push(el.shadowRoot);
         }
