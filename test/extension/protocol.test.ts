@@ -80,6 +80,15 @@ const goodWebview: WebviewMessage[] = [
   { type: 'trainAction', action: 'apply' },
   { type: 'revealLine', line: 31, column: 5 },
   { type: 'rendered', requestId: 2, what: 'explanation', leaf: 'W1', errors: 0, tab: 'backward' },
+  {
+    type: 'rendered',
+    requestId: 3,
+    what: 'explanation',
+    leaf: null,
+    errors: 0,
+    tab: 'forward',
+    timing: { page: 1764400000000.5, received: 1764400000310, 'ms.katex': 12.5 },
+  },
 ];
 
 describe('protocol', () => {
@@ -115,6 +124,15 @@ describe('protocol', () => {
       { type: 'rendered', requestId: 1, what: 'other', leaf: null, errors: 0, tab: 'check' },
       { type: 'rendered', requestId: 1, what: 'error', leaf: null, errors: 0, tab: 'plot' },
       { type: 'trainAction', action: 'delete' },
+      // Timing marks: numbers only, finite, a bounded number of short names.
+      { ...goodWebview[5], timing: { page: '1' } },
+      { ...goodWebview[5], timing: { page: null } },
+      { ...goodWebview[5], timing: [1, 2] },
+      { ...goodWebview[5], timing: { ['x'.repeat(41)]: 1 } },
+      {
+        ...goodWebview[5],
+        timing: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`m${i}`, i])),
+      },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m).ok, false, JSON.stringify(m));
     const badHost: unknown[] = [
