@@ -210,7 +210,10 @@ export interface RevealLineMessage {
   readonly column: number;
 }
 
-/** The webview has drawn a message (for tests and the latency benchmark). */
+/**
+ * The webview has drawn a message and it is on screen: sent after the next frame and the fonts
+ * it asked for (for tests and the latency benchmark; a hidden webview sends it at once).
+ */
 export interface RenderedMessage {
   readonly type: 'rendered';
   /** The `requestId` of the explanation or error drawn. */
