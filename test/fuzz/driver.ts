@@ -289,6 +289,7 @@ export function drive(
   // --- live: the editor's insights, every block explained as the editor does, as text
   const small = !blocks.some((b) => b.errors.some((e) => e.code === 'limit'));
   insights(c, limits, layers, depth === 'full' && small);
+  if (kind !== 'markdown') selection(c, limits, layers);
   if (blocks.length === 0) return done('no-block');
   const full = depth === 'full';
   const source = c.run('explain', () =>
@@ -329,6 +330,51 @@ export function drive(
   exports(c, text, blocks, layers);
   notes(c, blocks, source, small, layers);
   return done(explained ? 'rendered' : specOutcome);
+}
+
+/**
+ * The text as a selection (Explain on selected lines): inside a document, starting at line 2,
+ * column 5. Every range must then lie in the document, at or after the selection's start.
+ */
+function selection(c: Checker, limits: DriveLimits, layers: string[]): void {
+  const origin = { line: 2, column: 5 };
+  const doc = new Checker(`\n\n     ${c.text}`, c.kind);
+  doc.layer = 'selection';
+  const before = (r: SourceRange, what: string): void => {
+    const p = r.start;
+    if (p.line < origin.line || (p.line === origin.line && p.column < origin.column)) {
+      doc.fail(
+        `${what}: ${JSON.stringify(r)} starts before the selection (${JSON.stringify(origin)})`,
+      );
+    }
+  };
+  const blocks = c.run('selection', () =>
+    parseSource(c.text, c.kind, { origin, maxElements: limits.maxElements }),
+  )!;
+  try {
+    checkBlocks(doc, blocks);
+    for (const b of blocks) {
+      before(b.range, 'block');
+      for (const e of b.errors) before(e.range, `error '${e.message}'`);
+    }
+    const settings = { ...defaultLiveSettings, maxElements: limits.maxElements };
+    const answer = c.run('selection insights', () =>
+      answerInsights(new InsightsCache(), {
+        type: 'insights',
+        text: c.text,
+        kind: c.kind,
+        origin,
+        settings,
+      }),
+    )!;
+    doc.walk(answer, 'selection insights');
+  } catch (err) {
+    // Report it as this input's failure (the document is the text shifted by the origin).
+    if (err instanceof FuzzFailure)
+      c.fail(`as a selection at ${JSON.stringify(origin)}: ${err.detail}`);
+    throw err;
+  }
+  layers.push('selection');
 }
 
 function render(c: Checker, source: SourceExplanation, layers: string[]): void {

@@ -73,6 +73,21 @@ describe('fuzzing every layer', () => {
     t.diagnostic(`${files.length} regression inputs replayed`);
   });
 
+  // Found by the fuzzer: the error ran over the '\r' of a CRLF, past the end of the line.
+  test("an unclosed string's error ends where its line does, CRLF or not", () => {
+    for (const [text, end] of [
+      ["x = 'ab\r\ny = 1", 7],
+      ["x = 'ab\ny = 1", 7],
+      ['x = """ab\r', 9],
+      ["x = '\r\n", 5],
+    ] as const) {
+      const [block] = parseSource(text, 'model');
+      const e = block.errors.find((x) => x.code === 'literal');
+      assert.ok(e, JSON.stringify(text));
+      assert.deepEqual(e.range.end, { line: 0, column: end }, JSON.stringify(text));
+    }
+  });
+
   test('the unmutated samples go through every layer without spec errors', () => {
     assert.ok(sampleFiles.length >= 5);
     for (const f of sampleFiles) {
