@@ -8,18 +8,10 @@ import katex from 'katex';
 import type { Nested } from '../src/engine/tensor';
 import type { ViewSettings } from '../src/protocol';
 import { bmatrix, shapeText } from '../src/render/format';
+import { katexOptions } from './katex-options';
 import { addDuration } from './timing';
 
-/** Every formula's options (exported for test/extension/webview-security.test.ts). */
-export const katexOptions: Readonly<katex.KatexOptions> = {
-  throwOnError: false,
-  trust: false,
-  strict: 'ignore',
-  maxExpand: 1000,
-  maxSize: 20,
-  output: 'htmlAndMathml',
-  errorColor: 'var(--vscode-errorForeground)',
-};
+export { katexOptions };
 
 /**
  * Formulas already drawn, by display mode and LaTeX: a redraw (an edit, a picked tensor, the

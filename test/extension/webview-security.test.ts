@@ -16,7 +16,7 @@ import { derivationFor, derivationMarkdown } from '../../src/notes/derivation';
 import { blockMarkdown, extendMarkdownIt } from '../../src/notes/markdown-preview';
 import { markdownText, renderMarkdown } from '../../src/render/markdown';
 import { parseSource } from '../../src/spec/index';
-import { katexOptions } from '../../webview/math';
+import { katexOptions } from '../../webview/katex-options';
 
 const payloadNote = readFileSync(
   join(import.meta.dirname, '..', 'fixtures', 'security', 'payloads.md'),
