@@ -290,7 +290,7 @@ export function summary(t: Tally, seed: number): string[] {
 }
 
 /**
- * A run split over `lanes` worker threads (one lane runs here, without a worker). `onProgress`
+ * A run split over `lanes` worker threads (one lane: run here, without a worker). `onProgress`
  * hears the inputs done and failures found so far, all lanes together.
  */
 export async function fuzzParallel(
@@ -314,8 +314,16 @@ export async function fuzzParallel(
   };
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const workers = Array.from({ length: lanes - 1 }, (_, i) => {
-    const lane = i + 1;
+  if (lanes === 1) {
+    const here = fuzzRange(seed, 0, inputs, {
+      ...rest,
+      onChunk: (t) => report(0, t.inputs, t.failures.length),
+    });
+    return finish([here]);
+  }
+  // Every lane in a worker: this thread stays free to hear their progress (a lane run here would
+  // hold its event loop until the lane is done, and the others' messages would wait).
+  const workers = Array.from({ length: lanes }, (_, lane) => {
     return new Promise<Tally>((resolve, reject) => {
       // The worker is TypeScript too: it loads through tsx, as this thread does.
       const w = new Worker(
@@ -335,18 +343,16 @@ export async function fuzzParallel(
       });
     });
   });
-  const here = fuzzRange(seed, 0, inputs, {
-    ...rest,
-    lane: 0,
-    lanes,
-    onChunk: (t) => report(0, t.inputs, t.failures.length),
-  });
-  const total = emptyTally();
-  for (const t of [here, ...(await Promise.all(workers))]) mergeTally(total, t);
-  total.ms = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  total.cpuMs = (used.user + used.system) / 1000;
-  total.failures.sort((a, b) => a.index - b.index);
-  retime(total, seed, options.write ?? false);
-  return total;
+  return finish(await Promise.all(workers));
+
+  function finish(tallies: readonly Tally[]): Tally {
+    const total = emptyTally();
+    for (const t of tallies) mergeTally(total, t);
+    total.ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    total.cpuMs = (used.user + used.system) / 1000;
+    total.failures.sort((a, b) => a.index - b.index);
+    retime(total, seed, options.write ?? false);
+    return total;
+  }
 }
