@@ -8,6 +8,7 @@
  * Per input it asserts:
  * - no exception escapes a layer, except the documented refusals (ExplainError for a `wrt` the
  *   block does not have, ExportError, TrainError), which are answers, not crashes;
+ * - what the explainer and the insights hand on is plain JSON (no undefined, no class instance);
  * - every range and position a layer reports lies inside the text, in the coordinates the API
  *   documents: `range`s 0-based line/column (VS Code's; a line is what `\n` separates, without a
  *   trailing `\r`), `line`/`column`/`endLine`/`endColumn` 1-based, and start ≤ end;
@@ -156,17 +157,23 @@ class Checker {
 
   /**
    * Every range, and every 1-based line/column quadruple, anywhere in a JSON-like value: what a
-   * layer hands on is checked whatever its record type. Arrays of numbers (tensor values) are
-   * skipped whole.
+   * layer hands on is checked whatever its record type. Also that the value is plain JSON, as
+   * the Explanation and the insights promise (they cross postMessage): no undefined, no class
+   * instances. Arrays of numbers (tensor values) are skipped whole.
    */
   walk(value: unknown, path: string): void {
+    if (value === undefined) this.fail(`${path} is undefined (the records are plain JSON)`);
     if (value === null || typeof value !== 'object') return;
     if (Array.isArray(value)) {
-      if (value.length === 0 || typeof value[0] === 'number' || Array.isArray(value[0])) {
-        if (value.length === 0 || typeof value[0] === 'number') return;
-      }
+      if (value.length === 0 || typeof value[0] === 'number') return;
       value.forEach((v, i) => this.walk(v, `${path}[${i}]`));
       return;
+    }
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (proto !== Object.prototype && proto !== null) {
+      this.fail(
+        `${path} is a ${proto.constructor.name}, not a plain object (the records are plain JSON)`,
+      );
     }
     const o = value as Record<string, unknown>;
     for (const [key, v] of Object.entries(o)) {
