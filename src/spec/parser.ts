@@ -421,7 +421,7 @@ class ExprParser {
     }
     this.fail(
       'syntax',
-      `unexpected ${describe(t)} after the expression — remove it or finish the expression`,
+      `unexpected ${t.kind === 'string' ? 'string' : describe(t)} after the expression — remove it or finish the expression`,
       t.range,
     );
   }
