@@ -2,7 +2,10 @@
  * The options of every formula the panel draws (webview/math.ts), with the limits an untrusted
  * formula needs: `trust: false` (no \href, \url, \htmlClass …), `maxExpand` and `maxSize` so a
  * hostile or huge macro cannot hang or blow up the page, `throwOnError: false` so a bad formula
- * shows as red source text instead of breaking the panel. No DOM here, so plain-Node tests
+ * shows as red source text instead of breaking the panel. Every option KaTeX reads is set here
+ * (macros per call, in math.ts), none left to its default: KaTeX 0.16 reads options through the
+ * prototype chain, so a polluted Object.prototype could otherwise change an unset one (the
+ * advisory fixed in KaTeX 0.18.2). No DOM here, so plain-Node tests
  * (test/extension/webview-security.test.ts) import it without the webview's DOM types.
  */
 import type katex from 'katex';
@@ -15,4 +18,15 @@ export const katexOptions: Readonly<katex.KatexOptions> = {
   maxSize: 20,
   output: 'htmlAndMathml',
   errorColor: 'var(--vscode-errorForeground)',
+  displayMode: false,
+  leqno: false,
+  fleqn: false,
+  minRuleThickness: 0.04,
+  colorIsTextColor: false,
+  globalGroup: false,
 };
+
+/** The options for one formula: a fresh `macros` each time, so a \gdef cannot outlive it. */
+export function katexOptionsFor(displayMode: boolean): katex.KatexOptions {
+  return { ...katexOptions, displayMode, macros: {} };
+}

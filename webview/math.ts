@@ -8,7 +8,7 @@ import katex from 'katex';
 import type { Nested } from '../src/engine/tensor';
 import type { ViewSettings } from '../src/protocol';
 import { bmatrix, shapeText } from '../src/render/format';
-import { katexOptions } from './katex-options';
+import { katexOptions, katexOptionsFor } from './katex-options';
 import { addDuration } from './timing';
 
 export { katexOptions };
@@ -30,7 +30,7 @@ export function math(latex: string, display = false): HTMLElement {
   element.className = display ? 'math display' : 'math';
   const started = performance.now();
   try {
-    katex.render(latex, element, { ...katexOptions, displayMode: display });
+    katex.render(latex, element, katexOptionsFor(display));
   } catch {
     // Only non-ParseErrors reach here (throwOnError is off): show the source, not nothing.
     element.textContent = latex;

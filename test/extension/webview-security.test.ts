@@ -16,7 +16,7 @@ import { derivationFor, derivationMarkdown } from '../../src/notes/derivation';
 import { blockMarkdown, extendMarkdownIt } from '../../src/notes/markdown-preview';
 import { markdownText, renderMarkdown } from '../../src/render/markdown';
 import { parseSource } from '../../src/spec/index';
-import { katexOptions } from '../../webview/katex-options';
+import { katexOptions, katexOptionsFor } from '../../webview/katex-options';
 
 const payloadNote = readFileSync(
   join(import.meta.dirname, '..', 'fixtures', 'security', 'payloads.md'),
@@ -48,6 +48,25 @@ describe('webview security: KaTeX', () => {
       typeof katexOptions.maxSize === 'number' && katexOptions.maxSize <= 100,
       `maxSize ${katexOptions.maxSize}`,
     );
+  });
+
+  it('sets every option KaTeX reads, so a polluted Object.prototype cannot change one', () => {
+    // The option names from KaTeX's own Settings class (this.<name> = void 0 in its constructor).
+    const source = readFileSync(
+      join(import.meta.dirname, '..', '..', 'node_modules', 'katex', 'dist', 'katex.mjs'),
+      'utf8',
+    );
+    const settings =
+      /class Settings \{\s*constructor\(options\) \{([\s\S]*?)options = options \|\| \{\}/.exec(
+        source,
+      );
+    assert.ok(settings, 'KaTeX Settings class not found');
+    const names = [...settings[1].matchAll(/this\.(\w+) = void 0/g)].map((m) => m[1]);
+    assert.ok(names.length >= 10, `only ${names.length} options found`);
+    const options = katexOptionsFor(true);
+    for (const name of names)
+      assert.ok(Object.hasOwn(options, name), `KaTeX option '${name}' is left to the prototype`);
+    assert.notEqual(katexOptionsFor(true).macros, options.macros, 'macros shared between formulas');
   });
 
   it('\\href, \\url, \\htmlClass, \\includegraphics and friends come out as text, not links', () => {
