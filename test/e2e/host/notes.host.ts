@@ -45,7 +45,6 @@ describe('Backprop Notes study-note features', () => {
     const editor = await show(uri);
     const document = editor.document;
     const before = document.getText();
-    const dirty = document.isDirty; // earlier suites edit and restore the note
     const fence = lineOf(document, /^```model/);
     const started = Date.now();
     const inserted = await vscode.commands.executeCommand<boolean>(
@@ -81,7 +80,8 @@ describe('Backprop Notes study-note features', () => {
     await vscode.commands.executeCommand('undo');
     await waitFor(() => document.getText() === before, 'the undo to restore the note', 5_000);
     assert.equal(document.getText(), before);
-    assert.equal(document.isDirty, dirty);
+    // (Not its dirty flag: earlier suites edit and restore this note, and the web workbench's
+    // auto-save may write it at any moment — data-safety.host.ts checks the bytes on disk.)
   });
 
   it('CodeLens: Insert Derivation and Train sit on the fence line, next to Explain Backprop', async () => {

@@ -8,7 +8,7 @@
 // posted from there runs after that frame's paint). Only a loose bound is asserted (a frozen editor
 // fails); the numbers are printed. The machine is shared: expect noise.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -27,23 +27,25 @@ const KEY_INTERVAL_MS = 125;
 const MEDIAN_BOUND_MS = 500;
 const MAX_BOUND_MS = 5000;
 /** After typing into the slow note: time for its last evaluation to end before the next turn. */
-const SETTLE_MS = 4000;
+const SETTLE_MS = 6000;
 
 /**
- * A note whose block chains `layers` + 1 matrix products (200×100)·(100×100) with relu/tanh, ending
- * in softmax and a loss. Each product needs 2,000,000 multiply–adds, each tensor ≤ 20,000 values,
- * and 45 layers make 92,000,000 multiply–adds: just under the default live limits
- * (backpropNotes.live.maxElements 100,000; a product up to 20×, a block up to 1000× that), so the
- * whole block is evaluated on every edit — about 1–2 s of worker time on this machine.
+ * A note whose block chains `layers` + 1 matrix products (200×size)·(size×size) with relu/tanh,
+ * ending in softmax and a loss. The slow note (45 layers, size 200) needs 46 × 8,000,000 =
+ * 368,000,000 multiply–adds: about 1 s of worker time for one live evaluation on a quiet machine
+ * (forward and backward), so a run is still going well after the next keystroke supersedes it and
+ * is cut short (engine-client.ts restarts a worker still busy 750 ms after). That is over the
+ * default live limits, so the test's workspace raises backpropNotes.live.maxElements to 500,000
+ * (a product up to 20×, a block up to 1000× that).
  */
-function note(layers: number): string {
+function note(layers: number, size = 100): string {
   const lines = [
     '# Typing test',
     '',
     '```model',
     MARKER,
-    'input  X = randn(200, 100, seed=1)',
-    'param  W = randn(100, 100, seed=2)',
+    `input  X = randn(200, ${size}, seed=1)`,
+    `param  W = randn(${size}, ${size}, seed=2)`,
     'target y = zeros(200)',
   ];
   let previous = 'X';
@@ -232,7 +234,12 @@ export const responsivenessUiTests: UiTest[] = [
       );
 
       const baselineNote = note(1);
-      const slowNote = note(45);
+      const slowNote = note(45, 200);
+      mkdirSync(join(workspace, '.vscode'), { recursive: true });
+      writeFileSync(
+        join(workspace, '.vscode', 'settings.json'),
+        JSON.stringify({ 'backpropNotes.live.maxElements': 500_000 }),
+      );
       for (const file of ['typing-warm-up.md', 'typing-baseline.md'])
         writeFileSync(join(workspace, file), baselineNote);
       writeFileSync(join(workspace, 'typing-slow-block.md'), slowNote);
@@ -264,7 +271,7 @@ export const responsivenessUiTests: UiTest[] = [
         await page.waitForTimeout(SETTLE_MS);
       }
       report(noteLine, 'baseline (1-layer block)', baseline);
-      report(noteLine, 'slow block (46 × (200×100)·(100×100), live)', slow);
+      report(noteLine, 'slow block (46 × (200×200)·(200×200), live)', slow);
       noteLine(
         `load average after: ${loadavg()
           .map((x) => x.toFixed(2))
