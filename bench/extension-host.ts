@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { BackpropNotesApi } from '../src/extension/extension';
 import { commandIds, explanationViewType, extensionId } from '../src/extension/ids';
 import { RESULT_MARKER, type Timeline, type WindowResult } from './extension-result';
+import { sixtyStatementBlock } from './live-block';
 
 const runs = Number(process.env.BENCH_EXTENSION_RUNS ?? '5');
 
@@ -22,23 +23,6 @@ function panelTabs(): vscode.Tab[] {
         tab.input instanceof vscode.TabInputWebview &&
         tab.input.viewType.endsWith(explanationViewType),
     );
-}
-
-/** A block of exactly `count` statements: a chain of tanh layers ending in softmax + loss. */
-export function sixtyStatementBlock(count = 60, first = '1.0'): string {
-  const lines = [
-    `input  x = [[${first}, 2.0, -1.0, 0.5], [0.3, -0.7, 1.5, 2.0]]`,
-    'param  W = randn(4, 4, seed=1)',
-    'target y = [0, 3]',
-  ];
-  const hidden = count - lines.length - 2; // minus P and the loss
-  let previous = 'x';
-  for (let i = 1; i <= hidden; i++) {
-    lines.push(`h${i} = tanh(${previous} @ W)`);
-    previous = `h${i}`;
-  }
-  lines.push(`P = softmax(${previous})`, 'loss L = cross_entropy(P, y)');
-  return lines.join('\n') + '\n';
 }
 
 export async function run(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * A block of exactly `count` statements: a chain of tanh layers ending in softmax + loss — the same
- * block as `sixtyStatementBlock` in bench/extension-host.ts (which imports vscode, so not from here).
+ * A block of exactly `count` statements: a chain of tanh layers ending in softmax + loss — the
+ * block both bench/extension-host.ts (in VS Code) and bench/live-edit.ts (plain Node) edit.
  */
 export function sixtyStatementBlock(count = 60, first = '1.0'): string {
   const lines = [
