@@ -331,6 +331,34 @@ export function formatLogs(logs: LogEntry[]): string {
 }
 
 /**
+ * Runs a quick-input entry: F1, then `text` (a file name, `:N` to go to line N, `>` and a
+ * command), waits for a row matching `row`, then Enter — retried, because an Enter pressed while
+ * the picker is still updating its rows is sometimes dropped.
+ */
+export async function quickInput(
+  page: Page,
+  text: string,
+  row: string | RegExp,
+  timeout = 15_000,
+): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  const input = widget.locator('input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Enter');
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+/**
  * Runs a command from the command palette by its title as shown there ("Category: Title").
  * Just after the page loads the extension's commands may not be listed yet, so it retries until
  * `timeoutMs`, closing the palette between attempts.

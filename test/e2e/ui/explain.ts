@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { Explanation } from '../../../src/explain/explanation';
 import type { JsonDocument } from '../../../src/render/json';
-import { repoRoot, runCommand, webviewFrame } from '../harness';
+import { quickInput, repoRoot, runCommand, webviewFrame } from '../harness';
 import type { UiTest } from '../target';
 
 const NOTE = 'two-layer-network.md';
@@ -30,26 +30,6 @@ function cliExplanation(workspace: string): Explanation {
   assert.ok(run.stdout, `the CLI printed nothing (exit ${run.status}): ${run.stderr}`);
   const document = JSON.parse(run.stdout) as JsonDocument;
   return document.blocks[0];
-}
-
-/** Runs a quick-input command: F1, then `text` (a file name, or `:N` to go to line N), Enter. */
-async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  // An Enter pressed while the picker is still updating its rows is sometimes dropped: retry.
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Enter');
-    try {
-      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
 }
 
 /** Opens the note and puts the cursor at the start of its 1-based `line`. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { runCommand, webviewFrame } from '../harness';
+import { quickInput, runCommand, webviewFrame } from '../harness';
 import type { UiTest } from '../target';
 
 /** The note's 1-based line number of the first line matching `pattern`. */
@@ -15,25 +15,6 @@ function lineOf(workspace: string, note: string, pattern: RegExp): number {
   const index = lines.findIndex((l) => pattern.test(l));
   assert.ok(index >= 0, `no line matching ${pattern} in ${note}`);
   return index + 1;
-}
-
-/** F1, `text`, wait for a row, Enter (retried: an Enter during a picker update can be dropped). */
-async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Enter');
-    try {
-      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
 }
 
 /** Opens a note (by its file name) with the cursor on its 1-based `line`. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { runCommand, webviewFrame } from '../harness';
+import { quickInput, runCommand, webviewFrame } from '../harness';
 import type { UiTest } from '../target';
 
 const NOTE = 'overflow.md';
@@ -22,24 +22,6 @@ loss L = sum(P)
 `;
 /** 1-based line of `Z2 = exp(Z)` in TEXT. */
 const Z2_LINE = 5;
-
-async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Enter');
-    try {
-      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
-}
 
 async function cursorOn(page: Page, line: number): Promise<void> {
   await page

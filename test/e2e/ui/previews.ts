@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { compactNumber } from '../../../src/render/format';
 import type { JsonDocument } from '../../../src/render/json';
-import { repoRoot } from '../harness';
+import { quickInput, repoRoot } from '../harness';
 import type { UiTest } from '../target';
 
 const NOTE = 'two-layer-network.md';
@@ -32,25 +32,6 @@ function expectedPreview(text: string): { text: string; rows: number[][]; loss: 
     loss: `L = ${compactNumber(block.root!.value as number, 4)}`,
     text: `⟶ ${rows.map((r) => `[${r.map((x) => x.toFixed(2)).join(' ')}]`).join(' ')}  Σ=1`,
   };
-}
-
-/** Runs a quick-input entry: F1, `text`, wait for a row matching `row`, Enter. */
-async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Enter');
-    try {
-      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
 }
 
 async function goToLine(page: Page, line: number): Promise<void> {

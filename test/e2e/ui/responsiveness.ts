@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { UiTest, UiTestContext } from '../target';
+import { quickInput } from '../harness';
 
 /** Typed one key at a time into a comment of the block: 40 characters, no brackets or quotes. */
 const TYPED = 'typing while the slow block runs live ok';
@@ -55,25 +56,6 @@ function note(layers: number, size = 100): string {
   }
   lines.push(`P = softmax(${previous} @ W)`, 'loss L = cross_entropy(P, y)', '```', '');
   return lines.join('\n');
-}
-
-/** Runs a quick-input entry: F1, `text`, wait for a row matching `row`, Enter (as previews.ts). */
-async function quickInput(page: Page, text: string, row: string | RegExp): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Enter');
-    try {
-      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
 }
 
 /**

@@ -12,35 +12,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { repoRoot, runCommand, webviewFrame } from '../harness';
+import { quickInput, repoRoot, runCommand, webviewFrame } from '../harness';
 import type { UiTest } from '../target';
 
 const NOTE = 'payloads.md';
 const fixture = join(repoRoot, 'test', 'fixtures', 'security', NOTE);
-
-/** F1, `text`, wait for a row, Enter (retried: an Enter during a picker update can be dropped). */
-async function quickInput(
-  page: Page,
-  text: string,
-  row: string | RegExp,
-  timeout = 15_000,
-): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: row }).first().waitFor({ timeout });
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Enter');
-    try {
-      await widget.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
-}
 
 /** The 1-based line of the note starting with `prefix`. */
 function lineOf(workspace: string, prefix: string): number {
