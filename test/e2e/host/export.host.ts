@@ -7,12 +7,7 @@ import * as vscode from 'vscode';
 import type { BackpropNotesApi } from '../../../src/extension/extension';
 import { commandIds, extensionId } from '../../../src/extension/ids';
 import { before, describe, it } from './runner';
-
-function sampleUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
+import { sampleUri } from './helpers';
 
 /** Opens a document in the first column with the cursor on the first line starting with `prefix`. */
 async function openAt(uri: vscode.Uri, prefix: string): Promise<vscode.TextEditor> {

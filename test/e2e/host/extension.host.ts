@@ -12,23 +12,7 @@ import {
 } from '../../../src/extension/ids';
 import type { RenderedMessage } from '../../../src/protocol';
 import { describe, it, waitFor } from './runner';
-
-/** The Explanation panel's tabs in every editor group (a webview tab's viewType carries a prefix). */
-function panelTabs(): vscode.Tab[] {
-  return vscode.window.tabGroups.all
-    .flatMap((group) => group.tabs)
-    .filter(
-      (tab) =>
-        tab.input instanceof vscode.TabInputWebview &&
-        tab.input.viewType.endsWith(explanationViewType),
-    );
-}
-
-function sampleUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
+import { panelTabs, sampleUri } from './helpers';
 
 /** Opens a document in the first column with the cursor on the first line matching `line`. */
 async function openAt(uri: vscode.Uri, line: RegExp): Promise<vscode.TextEditor> {

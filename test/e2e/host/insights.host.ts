@@ -8,31 +8,9 @@ import type { BackpropNotesApi } from '../../../src/extension/extension';
 import type { CheckGradientsResult } from '../../../src/extension/check-gradients';
 import { commandIds, explanationViewType, extensionId } from '../../../src/extension/ids';
 import { after, before, describe, it, waitFor } from './runner';
+import { codeOf, lineOf, ours, sampleUri } from './helpers';
 
 const SAMPLE = 'two-layer-network.md';
-
-function sampleUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-/** This extension's diagnostics of a document, live ones and gradient-check ones. */
-function ours(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Backprop Notes');
-}
-
-const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code);
-
-/** The 0-based line of the first line starting with `prefix`. */
-function lineOf(document: vscode.TextDocument, prefix: string): number {
-  const index = document
-    .getText()
-    .split('\n')
-    .findIndex((l) => l.startsWith(prefix));
-  assert.ok(index >= 0, `no line starting with "${prefix}"`);
-  return index;
-}
 
 /** The range of `word` on the line starting with `prefix`. */
 function rangeOf(document: vscode.TextDocument, prefix: string, word: string): vscode.Range {

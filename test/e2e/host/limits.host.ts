@@ -8,14 +8,7 @@ import type { BackpropNotesApi } from '../../../src/extension/extension';
 import { commandIds, extensionId } from '../../../src/extension/ids';
 import type { RenderedMessage } from '../../../src/protocol';
 import { describe, it, waitFor } from './runner';
-
-function sampleUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code);
+import { codeOf, sampleUri } from './helpers';
 
 /** This extension's `limit` diagnostics of a document. */
 function limitErrors(uri: vscode.Uri): vscode.Diagnostic[] {

@@ -7,12 +7,7 @@ import type { BackpropNotesApi } from '../../../src/extension/extension';
 import { commandIds, extensionId } from '../../../src/extension/ids';
 import type { TrainingRun } from '../../../src/protocol';
 import { after, describe, it, waitFor } from './runner';
-
-function sampleUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
+import { sampleUri } from './helpers';
 
 /** 0-based index of the first line matching `pattern`. */
 function lineOf(document: vscode.TextDocument, pattern: RegExp): number {

@@ -8,18 +8,9 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { BackpropNotesApi } from '../../../src/extension/extension';
-import { commandIds, explanationViewType, extensionId } from '../../../src/extension/ids';
+import { commandIds, extensionId } from '../../../src/extension/ids';
 import { after, describe, it, waitFor } from './runner';
-
-function panelTabs(): vscode.Tab[] {
-  return vscode.window.tabGroups.all
-    .flatMap((group) => group.tabs)
-    .filter(
-      (tab) =>
-        tab.input instanceof vscode.TabInputWebview &&
-        tab.input.viewType.endsWith(explanationViewType),
-    );
-}
+import { panelTabs } from './helpers';
 
 /** Longest wait for a new panel's first explanation: a hang, not slowness, must fail. */
 const hangMs = 20_000;

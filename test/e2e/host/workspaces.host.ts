@@ -14,6 +14,7 @@ import type { CheckGradientsResult } from '../../../src/extension/check-gradient
 import type { BackpropNotesApi } from '../../../src/extension/extension';
 import { commandIds, explanationViewType, extensionId } from '../../../src/extension/ids';
 import { after, before, describe, it, waitFor } from './runner';
+import { codeOf, lineOf, ours } from './helpers';
 
 const SCHEME = 'bnmemfs';
 const SAMPLE = 'two-layer-network.md';
@@ -70,21 +71,6 @@ class MemoryFileSystem implements vscode.FileSystemProvider {
   rename(uri: vscode.Uri): void {
     throw vscode.FileSystemError.NoPermissions(uri);
   }
-}
-
-function ours(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Backprop Notes');
-}
-
-const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code);
-
-function lineOf(document: vscode.TextDocument, prefix: string): number {
-  const index = document
-    .getText()
-    .split('\n')
-    .findIndex((l) => l.startsWith(prefix));
-  assert.ok(index >= 0, `no line starting with "${prefix}"`);
-  return index;
 }
 
 describe('Workspaces: trust declared, a note on a virtual file system', () => {
