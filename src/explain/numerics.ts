@@ -224,10 +224,35 @@ function backwardOrigins(
   const nameOf = new Map<number, string>();
   for (const s of block.statements) if (!nameOf.has(s.node.id)) nameOf.set(s.node.id, s.name);
 
+  // Every gradient contribution a node receives: one per use of it as an op's input.
+  const contributions: (Tensor | null)[][] = nodes.map(() => []);
+  for (const n of nodes)
+    n.inputs.forEach((m, i) => contributions[m.id].push(n.inputGrads[i] ?? null));
+
   const out: NonFiniteFinding[] = [];
   const reported = new Set<number>();
   for (let id = root.id; id >= 0; id--) {
     const n = nodes[id];
+    // A gradient whose contributions are each finite but whose sum is not: the accumulation
+    // itself overflowed (two uses of s1 each sending 1e308 back). No op's rule is to blame.
+    const sum = contributions[id].filter((g): g is Tensor => g !== null);
+    if (
+      id !== root.id &&
+      sum.length > 1 &&
+      n.grad !== null &&
+      !allFinite(n.grad) &&
+      sum.every(allFinite)
+    ) {
+      const target = visibleGradient(n, boundary);
+      const at = target === null ? null : owner[target.id];
+      if (target !== null && at !== null && !reported.has(target.id)) {
+        reported.add(target.id);
+        const dependents = ancestorsWithBadGradients(target, boundary, nameOf);
+        const cause = { code: 'gradient-sum-overflow', value: sum.length };
+        const statement = block.statements[at];
+        out.push(finding('backward', statement, at, target, n, cause, dependents, block, 'add'));
+      }
+    }
     if (n.op === 'leaf' || n.grad === null || !allFinite(n.grad)) continue;
     if (!n.inputs.every((input) => finite[input.id])) continue;
     const at = owner[id];
@@ -354,6 +379,11 @@ export function causeText(cause: NonFiniteCause, op: string): string {
       );
     case 'cross-entropy-negative':
       return l10n.t('a probability is negative, so its log is NaN');
+    case 'gradient-sum-overflow':
+      return l10n.t(
+        'the {0} gradient contributions it receives are each finite but add up past ±1.8e308, the largest float64',
+        v,
+      );
     case 'given':
       return l10n.t('the value given here is not finite (beyond ±1.8e308, the largest float64)');
     case 'invalid':
@@ -398,6 +428,7 @@ function finding(
   cause: NonFiniteCause,
   dependents: readonly string[],
   block: ModelBlock,
+  op: string = origin.op,
 ): NonFiniteFinding {
   const t = pass === 'forward' ? target.value : (target.grad as Tensor);
   const { counts, first } = countNonFinite(t);
@@ -405,7 +436,7 @@ function finding(
   const index = indexOf(first, t.shape);
   const name = nameOfNode(target, block);
   const subject = pass === 'forward' ? name : `∂${block.root?.name ?? 'L'}/∂${name}`;
-  const why = causeText(cause, OPERATORS[origin.op] ?? origin.op);
+  const why = causeText(cause, OPERATORS[op] ?? op);
   const total = counts.nan + counts.inf + counts.negInf;
   const mixed = [counts.nan, counts.inf, counts.negInf].filter((c) => c > 0).length > 1;
   let head: string;
@@ -462,7 +493,7 @@ function finding(
     line: statement.range.start.line + 1,
     column: statement.range.start.column + 1,
     origin: origin.id,
-    op: origin.op,
+    op,
     counts,
     size: t.size,
     first: { kind, index },
