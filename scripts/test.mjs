@@ -16,7 +16,16 @@ const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find('test').sort();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+  // fixed-seed: every fast-check property runs on one seed (FUZZ_SEED=<n> picks another).
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/helpers/fixed-seed.mjs',
+    '--test',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
