@@ -3,9 +3,10 @@
  * formula needs: `trust: false` (no \href, \url, \htmlClass …), `maxExpand` and `maxSize` so a
  * hostile or huge macro cannot hang or blow up the page, `throwOnError: false` so a bad formula
  * shows as red source text instead of breaking the panel. Every option KaTeX reads is set here
- * (macros per call, in math.ts), none left to its default: KaTeX 0.16 reads options through the
- * prototype chain, so a polluted Object.prototype could otherwise change an unset one (the
- * advisory fixed in KaTeX 0.18.2). No DOM here, so plain-Node tests
+ * (macros per call, in math.ts), none left to its default: KaTeX before 0.18.2 read options
+ * through the prototype chain, so a polluted Object.prototype could change an unset one (the
+ * advisory fixed there; we ship 0.19). Kept as defence in depth and so that a default changed
+ * by a later KaTeX cannot change what the panel draws unnoticed. No DOM here, so plain-Node tests
  * (test/extension/webview-security.test.ts) import it without the webview's DOM types.
  */
 import type katex from 'katex';

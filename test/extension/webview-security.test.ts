@@ -69,6 +69,45 @@ describe('webview security: KaTeX', () => {
     assert.notEqual(katexOptionsFor(true).macros, options.macros, 'macros shared between formulas');
   });
 
+  it('KaTeX is 0.18.2 or later (reads only options of its own: the prototype-pollution fix)', () => {
+    const [major, minor, patch] = katex.version.split('.').map(Number);
+    assert.ok(
+      major > 0 || minor > 18 || (minor === 18 && patch >= 2),
+      `KaTeX ${katex.version}: upgrade it to 0.18.2 or later (package.json)`,
+    );
+  });
+
+  it('a polluted Object.prototype changes nothing KaTeX draws with our options', () => {
+    const formulas = ['\\href{https://example.com}{x}', '\\htmlClass{x}{y}', 'x_1^2', '\\bad{'];
+    const draw = () =>
+      formulas.flatMap((latex) =>
+        [false, true].map((display) => katex.renderToString(latex, katexOptionsFor(display))),
+      );
+    const clean = draw();
+    // Values an attacker would pick: links and HTML on, MathML only, another error colour.
+    const polluted = {
+      trust: true,
+      strict: 'error',
+      output: 'mathml',
+      errorColor: '#ff0000',
+      throwOnError: true,
+      leqno: true,
+      fleqn: true,
+      colorIsTextColor: true,
+      globalGroup: true,
+    };
+    const proto = Object.prototype as Record<string, unknown>;
+    let drawn: string[];
+    try {
+      for (const [name, value] of Object.entries(polluted)) proto[name] = value;
+      drawn = draw();
+    } finally {
+      for (const name of Object.keys(polluted)) delete proto[name];
+    }
+    assert.deepEqual(drawn, clean);
+    for (const html of drawn) assertInert(html, 'polluted');
+  });
+
   it('\\href, \\url, \\htmlClass, \\includegraphics and friends come out as text, not links', () => {
     for (const latex of [
       '\\href{javascript:alert(1)}{click}',
