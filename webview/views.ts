@@ -24,6 +24,7 @@ import type {
   ViewSettings,
 } from '../src/protocol';
 import { bmatrix, compactNumber, shapeOf } from '../src/render/format';
+import { backpropNotFinite, notComparableWhy } from '../src/explain/not-comparable';
 import { l10n } from '../src/l10n';
 import { type Child, h } from './dom';
 import { type NotesContext, graphView, linearityView, memoryView, trainView } from './notes-views';
@@ -81,7 +82,8 @@ export function explanationView(
   const views: Record<TabId, () => HTMLElement> = {
     forward: () => withNumerics(e, 'forward', forwardView(e, ctx), ctx),
     backward: () => withNumerics(e, 'backward', backwardView(e, chosenGradient(e, leaf), ctx), ctx),
-    check: () => checkView(e, ctx),
+    // A NaN or ∞ gradient cannot be checked: the warning of where it first appeared goes on top.
+    check: () => withNumerics(e, 'backward', checkView(e, ctx), ctx),
     graph: () => graphView(e, ctx, leaf),
     memory: () => memoryView(e, ctx),
     linearity: () => linearityView(e, ctx),
@@ -697,6 +699,8 @@ function gradeText(grade: string): string {
       return l10n.t('wrong');
     case 'kink':
       return l10n.t('kink');
+    case 'not-comparable':
+      return l10n.t('not comparable');
     default:
       return grade;
   }
@@ -732,13 +736,22 @@ function checkView(e: Explanation, ctx: ViewContext): HTMLElement {
       ' ',
       report.passed
         ? l10n.t('Every analytic gradient matches central finite differences.')
-        : l10n.t('Some gradients disagree with central finite differences.'),
+        : report.tensors.some((t) => t.grade === 'wrong')
+          ? l10n.t('Some gradients disagree with central finite differences.')
+          : l10n.t(
+              'Some gradients are NaN or ∞, so they cannot be compared with central finite differences.',
+            ),
+    ),
+    notComparableView(
+      report.tensors,
+      report.h,
+      e.numerics !== undefined && !e.numerics.gradientsFinite,
     ),
     h(
       'p',
       { class: 'note' },
       l10n.t(
-        'Relative error |a − n| / max(|a|, |n|) with step h = {0}: good ≤ {1}, ok ≤ {2}, doubtful ≤ {3}, else wrong; a kink is an element where relu (or another corner) switches piece within h.',
+        'Relative error |a − n| / max(|a|, |n|) with step h = {0}: good ≤ {1}, ok ≤ {2}, doubtful ≤ {3}, else wrong; a kink is an element where relu (or another corner) switches piece within h; not comparable when either side is NaN or ∞.',
         compactNumber(report.h, 2),
         compactNumber(bands.good, 1),
         compactNumber(bands.ok, 1),
@@ -780,12 +793,76 @@ function checkView(e: Explanation, ctx: ViewContext): HTMLElement {
   );
 }
 
+/**
+ * The tensors whose check could not compare (a NaN or ∞ on a side): which side, that it is not a
+ * wrong backward rule, and where to look — the warning above the table for backprop's own NaN or
+ * ∞, a smaller step when only the finite difference is not finite. Null when there are none.
+ */
+function notComparableView(
+  tensors: readonly TensorCheck[],
+  step: number,
+  warningAbove: boolean,
+): HTMLElement | null {
+  const found = tensors.filter((t) => t.grade === 'not-comparable' && t.worst?.notFinite);
+  if (found.length === 0) return null;
+  const backprop = found.some((t) => backpropNotFinite(t.worst!.notFinite!));
+  const stepOnly = found.some((t) => !backpropNotFinite(t.worst!.notFinite!));
+  return h(
+    'div',
+    { class: 'not-comparable' },
+    h(
+      'ul',
+      {},
+      found.map((t) =>
+        h(
+          'li',
+          { 'data-tensor': t.name },
+          `${positionText(t)}: ${notComparableWhy(t.worst!.notFinite!)}.`,
+        ),
+      ),
+    ),
+    backprop
+      ? h(
+          'p',
+          {},
+          warningAbove
+            ? l10n.t(
+                'A NaN or ∞ cannot be compared with finite differences: this is not a wrong backward rule, but the gradient is not usable. The warning above says which statement first produced it.',
+              )
+            : l10n.t(
+                'A NaN or ∞ cannot be compared with finite differences: this is not a wrong backward rule, but the gradient is not usable.',
+              ),
+        )
+      : null,
+    stepOnly
+      ? h(
+          'p',
+          {},
+          l10n.t(
+            'Where only the finite difference is not finite, the gradient was not checked: the step h = {0} reaches where the loss is not finite. Try a smaller step (setting backpropNotes.gradientCheck.step).',
+            compactNumber(step, 2),
+          ),
+        )
+      : null,
+  );
+}
+
+/** `W1[0, 1]` for the worst element, or the name of a scalar. */
+function positionText(t: TensorCheck): string {
+  return t.shape.length === 0 || !t.worst ? t.name : `${t.name}[${t.worst.position.join(', ')}]`;
+}
+
 function checkRow(t: TensorCheck, ctx: ViewContext): HTMLElement {
   const w = t.worst;
   const d = ctx.settings.digits;
   return h(
     'tr',
-    { class: `grade-${t.grade}`, 'data-tensor': t.name, 'data-grade': t.grade },
+    {
+      class: `grade-${t.grade}`,
+      'data-tensor': t.name,
+      'data-grade': t.grade,
+      ...(w?.notFinite ? { title: notComparableWhy(w.notFinite) } : {}),
+    },
     h(
       'td',
       { class: 'name' },

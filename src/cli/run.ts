@@ -3,8 +3,9 @@
  * from src/cli.ts (the bundle's entry, which only wires Node's process to this) so that tests run
  * it in-process with their own I/O and parser.
  *
- * Exit codes: 0 all well; 1 a gradient check graded `wrong` or a gradient holds a NaN or ±∞
- * (Explanation.numerics says where it first appeared); 2 spec errors (each printed to
+ * Exit codes: 0 all well; 1 a gradient check graded `wrong`, or `not-comparable` (a NaN or ±∞ on
+ * either side: the gradient check could not vouch for it, though backprop is not shown wrong), or
+ * a gradient holds a NaN or ±∞ (Explanation.numerics says where it first appeared); 2 spec errors (each printed to
  * stderr as `FILE:LINE:COL: message`, 1-based) or bad usage (message + usage). No stack trace is
  * ever printed: every failure becomes one message. `export` writes the program to stdout (or
  * `--out FILE`) and exits 0, or 2 for spec errors, bad usage, or an op it cannot write.
@@ -77,8 +78,8 @@ Options:
   --help           show this help
   --version        show the version
 
-Exit status: 0 all well, 1 a gradient check failed or a gradient is NaN or infinite,
-2 spec errors, bad usage, or a block export cannot write.
+Exit status: 0 all well, 1 a gradient check failed, or could not compare because a
+gradient is NaN or infinite, 2 spec errors, bad usage, or a block export cannot write.
 `;
 
 class UsageError extends Error {}
@@ -228,8 +229,8 @@ export function kindOf(file: string): SourceKind {
 }
 
 /**
- * 2 when any block has spec errors, else 1 when any gradient check graded `wrong` or any gradient
- * holds a NaN or ±∞, else 0.
+ * 2 when any block has spec errors, else 1 when any gradient check did not pass (graded `wrong`, or
+ * `not-comparable`: a NaN or ±∞ on a side) or any gradient holds a NaN or ±∞, else 0.
  * Spec errors win: a partly evaluated block's check says little.
  */
 export function exitCodeFor(blocks: readonly Explanation[]): 0 | 1 | 2 {

@@ -1,10 +1,13 @@
 /**
  * Check Gradients as diagnostics: one per tensor with a gradient, on the line that defines it,
  * its severity from the CS231n grade (good/ok → information, doubtful → warning, wrong → error;
- * every checked element at a kink → information, said as such).
+ * every checked element at a kink → information, said as such; a NaN or ∞ on either side →
+ * warning, "not comparable": the numbers, not the backward rule, which numerics.ts's warning at
+ * the statement explains).
  */
 import type { TensorCheck } from '../engine/gradcheck';
 import type { Explanation } from '../explain/explanation';
+import { backpropNotFinite, notComparableWhy } from '../explain/not-comparable';
 import { l10n } from '../l10n';
 import { compactNumber, shapeText } from '../render/format';
 import type { CheckSettings, GradientCheckDiagnostic, Severity } from './types';
@@ -15,6 +18,7 @@ const severities: Record<TensorCheck['grade'], Severity> = {
   doubtful: 'warning',
   wrong: 'error',
   kink: 'information',
+  'not-comparable': 'warning',
 };
 
 /** The diagnostics of an Explanation built with the gradient check on. */
@@ -72,18 +76,22 @@ export function checkMessage(t: TensorCheck, root: string, settings: CheckSettin
   }
   const w = t.worst;
   const at = t.shape.length === 0 ? t.name : `${t.name}[${w.position.join(', ')}]`;
-  // A NaN or ∞ cannot be compared: that is the numbers, not the backward rule (numerics.ts says where).
-  const notFinite = !Number.isFinite(w.analytic) || !Number.isFinite(w.numeric);
+  // A NaN or ∞ cannot be compared: that is the numbers, not the backward rule (numerics.ts says
+  // where backprop's NaN or ∞ came from; a finite difference alone that is not: a smaller h).
   const verdict: Record<string, () => string> = {
     good: () => l10n.t('good'),
     ok: () => l10n.t('ok'),
     doubtful: () => l10n.t('doubtful — check the backward rule, or try another h'),
-    wrong: () =>
-      notFinite
+    wrong: () => l10n.t('wrong — the backward rule does not match the forward function'),
+    'not-comparable': () =>
+      w.notFinite && !backpropNotFinite(w.notFinite)
         ? l10n.t(
-            'not comparable — a NaN or ∞ here, not a wrong backward rule (the warning where it first appeared says why)',
+            'not comparable — {0}, not a wrong backward rule: try a smaller step (setting backpropNotes.gradientCheck.step)',
+            notComparableWhy(w.notFinite),
           )
-        : l10n.t('wrong — the backward rule does not match the forward function'),
+        : l10n.t(
+            'not comparable — a NaN or ∞ here, not a wrong backward rule (the warning where it first appeared says why)',
+          ),
   };
   return l10n.t(
     '{0}: {1}. Worst relative error {2} at {3}: analytic {4}, numeric {5}, {6}; {7} ({8}){9}.',

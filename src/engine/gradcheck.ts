@@ -10,6 +10,10 @@
  *   difference is graded instead, so an exactly-zero gradient is not called wrong for noise.
  * - An element whose perturbation moves any relu/abs/max/leaky_relu input to another linear piece
  *   is graded `kink`: the function is not differentiable there and a mismatch is expected.
+ * - An element whose analytic or numerical gradient is NaN or ±∞ is graded `not-comparable`, not
+ *   `wrong`: a relative error of a NaN says nothing about the backward rule (src/explain/numerics.ts
+ *   says where the NaN or ∞ came from). `notFinite` says which side it was. It comes before
+ *   `kink`: a NaN is worth saying even at a corner.
  * - Tensors larger than `maxElementsPerTensor` are checked on a seeded random sample; the report
  *   says how many elements were checked and which.
  * - `mode: 'fast'` (PyTorch's fast_mode, for models with many parameters) checks `sampleSize`
@@ -23,7 +27,23 @@ import type { Graph, Node } from './graph';
 import { getOp } from './ops/index';
 import { Tensor } from './tensor';
 
-export type Grade = 'good' | 'ok' | 'doubtful' | 'wrong' | 'kink';
+/**
+ * `not-comparable`: the analytic or the numerical gradient is NaN or ±∞, so the two cannot be
+ * compared (added after the others: readers of the JSON that know only those see a new value).
+ */
+export type Grade = 'good' | 'ok' | 'doubtful' | 'wrong' | 'kink' | 'not-comparable';
+
+/** What a non-finite number is. */
+export type NonFiniteValue = 'nan' | 'inf' | '-inf';
+
+/**
+ * Why a check is `not-comparable`: which side is not finite, and what it is (null: that side is
+ * finite). Carried as words because JSON writes NaN and ±∞ as null.
+ */
+export interface NotFinite {
+  readonly analytic: NonFiniteValue | null;
+  readonly numeric: NonFiniteValue | null;
+}
 
 /** Upper bounds of relative error for each grade; above `doubtful` is `wrong`. */
 export interface GradeBands {
@@ -62,6 +82,8 @@ export interface DirectionalCheck {
   readonly numeric: number;
   readonly relativeError: number;
   readonly grade: Grade;
+  /** Present when `grade` is `not-comparable`. */
+  readonly notFinite?: NotFinite;
 }
 
 export interface ElementCheck {
@@ -73,6 +95,8 @@ export interface ElementCheck {
   readonly numeric: number;
   readonly relativeError: number;
   readonly grade: Grade;
+  /** Present when `grade` is `not-comparable`. */
+  readonly notFinite?: NotFinite;
 }
 
 export interface TensorCheck {
@@ -83,9 +107,17 @@ export interface TensorCheck {
   /** Every element checked, in index order (all of them unless sampled). */
   readonly elements: readonly ElementCheck[];
   readonly sampled: boolean;
-  /** The worst element that is not a kink, or null when every checked element was a kink. */
+  /**
+   * The worst element that is not a kink (worst grade, then largest relative error), or null when
+   * every checked element was a kink.
+   */
   readonly worst: ElementCheck | null;
   readonly kinks: number;
+  /**
+   * Checked elements graded `not-comparable` (a NaN or ±∞ on either side); present only when
+   * some are, so a report of finite gradients keeps its shape.
+   */
+  readonly notComparable?: number;
   /** The worst non-kink grade (of the elements and the direction); `kink` only when all were. */
   readonly grade: Grade;
   /** Fast mode: the check along a random direction over this whole tensor. */
@@ -98,7 +130,10 @@ export interface GradientCheckReport {
   readonly tensors: readonly TensorCheck[];
   /** The worst grade over all tensors, kinks aside. */
   readonly grade: Grade;
-  /** True when no tensor is `wrong`. */
+  /**
+   * True when no tensor is `wrong` or `not-comparable`: a NaN or ∞ gradient is not a wrong
+   * backward rule, but it is not a usable gradient either, so the check does not pass.
+   */
   readonly passed: boolean;
   /** Present in fast mode only (absent in full mode, so full reports are as they were). */
   readonly mode?: 'fast';
@@ -106,12 +141,45 @@ export interface GradientCheckReport {
   readonly directional?: DirectionalCheck;
 }
 
-const gradeOrder: readonly Grade[] = ['kink', 'good', 'ok', 'doubtful', 'wrong'];
+/**
+ * Best to worst. `not-comparable` sits below `wrong`: a finite mismatch elsewhere in the tensor is
+ * a definite bug in a backward rule and is the one to show.
+ */
+const gradeOrder: readonly Grade[] = ['kink', 'good', 'ok', 'doubtful', 'not-comparable', 'wrong'];
 
 export function worseGrade(a: Grade, b: Grade): Grade {
   return gradeOrder.indexOf(a) >= gradeOrder.indexOf(b) ? a : b;
 }
 
+/** Whether a report's grade lets it pass (see GradientCheckReport.passed). */
+export function gradePasses(grade: Grade): boolean {
+  return grade !== 'wrong' && grade !== 'not-comparable';
+}
+
+function nonFiniteValue(x: number): NonFiniteValue | null {
+  if (Number.isFinite(x)) return null;
+  return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+}
+
+/**
+ * The grade of one comparison (an element or a direction), and `notFinite` when a side is NaN or
+ * ±∞ (which wins over a kink).
+ */
+export function gradeCheck(
+  analytic: number,
+  numeric: number,
+  relativeError: number,
+  crossedKink: boolean,
+  bands: GradeBands,
+): { grade: Grade; notFinite?: NotFinite } {
+  const a = nonFiniteValue(analytic);
+  const n = nonFiniteValue(numeric);
+  if (a !== null || n !== null)
+    return { grade: 'not-comparable', notFinite: { analytic: a, numeric: n } };
+  return { grade: crossedKink ? 'kink' : gradeOf(relativeError, bands) };
+}
+
+/** The grade of a finite relative error (a NaN, which gradeCheck keeps away, would be `wrong`). */
 export function gradeOf(relativeError: number, bands: GradeBands): Grade {
   if (!(relativeError <= bands.doubtful)) return 'wrong'; // NaN lands here too
   if (relativeError <= bands.good) return 'good';
@@ -204,7 +272,7 @@ export function gradientCheck(
       analytic,
       numeric,
       relativeError: err,
-      grade: crossed ? 'kink' : gradeOf(err, bands),
+      ...gradeCheck(analytic, numeric, err, crossed, bands),
     };
   };
 
@@ -231,14 +299,19 @@ export function gradientCheck(
         analytic,
         numeric,
         relativeError: err,
-        grade: crossed ? 'kink' : gradeOf(err, bands),
+        ...gradeCheck(analytic, numeric, err, crossed, bands),
       });
     }
     let worst: ElementCheck | null = null;
     let kinks = 0;
+    let notComparable = 0;
     for (const e of elements) {
-      if (e.grade === 'kink') kinks++;
-      else if (!worst || !(e.relativeError <= worst.relativeError)) worst = e;
+      if (e.grade === 'kink') {
+        kinks++;
+        continue;
+      }
+      if (e.grade === 'not-comparable') notComparable++;
+      if (!worst || worseElement(e, worst)) worst = e;
     }
     let tensorGrade: Grade = worst ? worst.grade : 'kink';
     const check: TensorCheck = {
@@ -250,6 +323,7 @@ export function gradientCheck(
       sampled: indices.length < total,
       worst,
       kinks,
+      ...(notComparable > 0 ? { notComparable } : {}),
       grade: tensorGrade,
     };
     if (fast) {
@@ -266,7 +340,7 @@ export function gradientCheck(
     (g, t) => (t.grade === 'kink' ? g : worseGrade(g, t.grade)),
     'good',
   );
-  if (!fast) return { h, bands, tensors, grade, passed: grade !== 'wrong' };
+  if (!fast) return { h, bands, tensors, grade, passed: gradePasses(grade) };
   const overall = leaves.length > 0 ? directional(leaves, options.seed ?? 0xa11) : undefined;
   if (overall && overall.grade !== 'kink') grade = worseGrade(grade, overall.grade);
   return {
@@ -274,10 +348,18 @@ export function gradientCheck(
     bands,
     tensors,
     grade,
-    passed: grade !== 'wrong',
+    passed: gradePasses(grade),
     mode: 'fast',
     ...(overall ? { directional: overall } : {}),
   };
+}
+
+/** Whether `a` is a worse element than `b`: a worse grade, or the same grade and a larger error. */
+function worseElement(a: ElementCheck, b: ElementCheck): boolean {
+  const ga = gradeOrder.indexOf(a.grade);
+  const gb = gradeOrder.indexOf(b.grade);
+  if (ga !== gb) return ga > gb;
+  return a.relativeError > b.relativeError;
 }
 
 /**

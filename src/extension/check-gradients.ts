@@ -133,6 +133,7 @@ export class CheckGradients implements vscode.Disposable {
       doubtful: (n) => l10n.t('{0} doubtful', n),
       wrong: (n) => l10n.t('{0} wrong', n),
       kink: (n) => l10n.t('{0} at kinks', n),
+      'not-comparable': (n) => l10n.t('{0} not comparable (NaN or ∞)', n),
     };
     const parts = Object.entries(gradeCounts)
       .map(([g, say]) => [count(g), say] as const)
@@ -149,7 +150,7 @@ export class CheckGradients implements vscode.Disposable {
             checks.length,
             parts.join(', '),
           );
-    if (count('wrong') + count('doubtful') > 0) {
+    if (count('wrong') + count('doubtful') + count('not-comparable') > 0) {
       void vscode.window
         .showWarningMessage(text, l10n.t('Show Problems'))
         .then((c) =>

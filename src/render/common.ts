@@ -91,6 +91,7 @@ export const gradeMark: Record<string, string> = {
   doubtful: '?',
   wrong: '✗',
   kink: '~',
+  'not-comparable': '!',
 };
 
 /**

@@ -8,7 +8,11 @@
  * `shape`, `value`, `grad` (nested arrays, a number for a scalar, `grad` null where there is
  * none) and `line` (1-based). Added within version 1: `numerics` per block — where a NaN or ±∞
  * first appeared (`forward[]`, `backward[]`, each with `statementName`, `line`, `code`, `message`
- * …; `gradientsFinite`), see src/explain/numerics.ts.
+ * …; `gradientsFinite`), see src/explain/numerics.ts. Also within version 1: the gradient check's
+ * grade `not-comparable` for a check whose analytic or numerical gradient is NaN or ±∞ (graded
+ * `wrong` before), with `notFinite: { analytic, numeric }` (each `"nan"`, `"inf"`, `"-inf"` or null
+ * for finite) on the element or direction, and `notComparable` (how many elements) on the tensor
+ * when there are any; `passed` is false for it, as it was (src/engine/gradcheck.ts).
  */
 import type { Explanation, SourceExplanation, SourceKind } from '../explain/explanation';
 import { type Renderable, blocksOf } from './common';

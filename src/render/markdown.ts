@@ -5,6 +5,7 @@
  */
 import type { Nested } from '../engine/tensor';
 import type { Explanation, ExplainedNode, GradientExplanation } from '../explain/explanation';
+import { backpropNotFinite, notComparableWhy } from '../explain/not-comparable';
 import {
   type RenderOptions,
   type Renderable,
@@ -288,16 +289,31 @@ function check(e: Explanation): string[] {
     t.worst ? compactNumber(t.worst.relativeError, 2) : '—',
     t.worst ? compactNumber(t.worst.analytic, 6) : '—',
     t.worst ? compactNumber(t.worst.numeric, 6) : '—',
-    t.kinks > 0 ? `${t.grade} (${t.kinks} kinks)` : t.grade,
+    (t.grade === 'not-comparable' ? 'not comparable' : t.grade) +
+      (t.kinks > 0 ? ` (${t.kinks} kinks)` : ''),
   ]);
+  // A NaN or ±∞ on a side: why it is not graded, and where to look (text.ts says the same).
+  const notComparable = r.tensors.flatMap((t) => {
+    const w = t.worst;
+    if (t.grade !== 'not-comparable' || !w?.notFinite) return [];
+    const at = t.shape.length === 0 ? t.name : `${t.name}[${w.position.join(', ')}]`;
+    const next = backpropNotFinite(w.notFinite)
+      ? 'a NaN or ∞ cannot be compared with finite differences: this is not a wrong backward rule, but the gradient is not usable' +
+        (numericsLines(e).length > 0 ? ' (“Not finite” above says where it first appeared)' : '')
+      : `so it was not checked; the step h = ${compactNumber(r.h, 2)} reaches where the loss is not finite — try a smaller step`;
+    return [
+      `- ${markdownText(`${at} is not comparable: ${notComparableWhy(w.notFinite)}; ${next}.`)}`,
+    ];
+  });
   return [
     `Central differences with $h = ${numberLatex(r.h)}$; relative error $|a - n| / \\max(|a|, |n|)$, ` +
       `good $\\le ${numberLatex(r.bands.good)}$, ok $\\le ${numberLatex(r.bands.ok)}$, ` +
-      `doubtful $\\le ${numberLatex(r.bands.doubtful)}$, wrong above.`,
+      `doubtful $\\le ${numberLatex(r.bands.doubtful)}$, wrong above; not comparable when a side is NaN or ∞.`,
     '',
     ...mdTable(
       ['tensor', 'shape', 'checked', 'worst rel. error', 'analytic', 'numeric', 'grade'],
       rows,
     ),
+    ...(notComparable.length > 0 ? ['', ...notComparable] : []),
   ];
 }

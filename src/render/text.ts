@@ -3,8 +3,10 @@
  * the shapes under each factor, the backprop steps with their numbers, and the gradient-check
  * table. Math is written in Unicode (∂L/∂W1, δ2, H1ᵀ, ⊙), numbers with 4 significant digits.
  */
+import type { TensorCheck } from '../engine/gradcheck';
 import type { Nested } from '../engine/tensor';
 import type { Explanation, ExplainedNode, GradientExplanation } from '../explain/explanation';
+import { backpropNotFinite, notComparableWhy } from '../explain/not-comparable';
 import {
   type RenderOptions,
   type Renderable,
@@ -316,7 +318,8 @@ function checkTitle(e: Explanation): string {
   const r = e.gradientCheck!;
   return (
     `Gradient check (central differences, h = ${sci(r.h)}; relative error ` +
-    `good ≤ ${sci(r.bands.good)} < ok ≤ ${sci(r.bands.ok)} < doubtful ≤ ${sci(r.bands.doubtful)} < wrong)`
+    `good ≤ ${sci(r.bands.good)} < ok ≤ ${sci(r.bands.ok)} < doubtful ≤ ${sci(r.bands.doubtful)} < wrong; ` +
+    'NaN or ∞: not comparable)'
   );
 }
 
@@ -335,16 +338,64 @@ function check(e: Explanation): string[] {
       w ? `[${w.position.join(', ')}]` : '—',
       w ? compactNumber(w.analytic, 6) : '—',
       w ? compactNumber(w.numeric, 6) : '—',
-      `${gradeMark[t.grade] ?? ''} ${t.grade}`,
+      `${gradeMark[t.grade] ?? ''} ${gradeWords(t.grade)}`,
     ]);
   }
   const out = table(rows);
   const wrong = r.tensors.filter((t) => t.grade === 'wrong').map((t) => t.name);
-  out.push(
-    '',
-    wrong.length > 0
-      ? `  ✗ ${wrong.length} tensor${wrong.length === 1 ? '' : 's'} wrong: ${wrong.join(', ')}.`
-      : `  ✓ Every gradient agrees with finite differences (worst grade: ${r.grade}).`,
-  );
+  const notComparable = r.tensors.filter((t) => t.grade === 'not-comparable');
+  out.push('');
+  if (wrong.length > 0) {
+    out.push(
+      `  ✗ ${wrong.length} tensor${wrong.length === 1 ? '' : 's'} wrong: ${wrong.join(', ')}.`,
+    );
+  }
+  if (notComparable.length > 0) out.push(...notComparableLines(e, notComparable));
+  if (wrong.length === 0 && notComparable.length === 0) {
+    out.push(`  ✓ Every gradient agrees with finite differences (worst grade: ${r.grade}).`);
+  }
+  return out;
+}
+
+/** A grade in the table: `not comparable` in words, the others as they are. */
+function gradeWords(grade: string): string {
+  return grade === 'not-comparable' ? 'not comparable' : grade;
+}
+
+/**
+ * Why some tensors could not be checked (a NaN or ±∞ on a side), that this is not a wrong
+ * backward rule, and where to look: the "Not finite" section for backprop's own NaN or ∞, a
+ * smaller --step when only the finite difference is not finite.
+ */
+function notComparableLines(e: Explanation, tensors: readonly TensorCheck[]): string[] {
+  const n = tensors.length;
+  const out = [
+    `  ! ${n} tensor${n === 1 ? '' : 's'} not comparable (NaN or ∞): ${tensors.map((t) => t.name).join(', ')}.`,
+  ];
+  let backprop = false;
+  let step = false;
+  for (const t of tensors) {
+    const w = t.worst;
+    if (!w?.notFinite) continue;
+    const at = t.shape.length === 0 ? t.name : `${t.name}[${w.position.join(', ')}]`;
+    out.push(`    ${at}: ${notComparableWhy(w.notFinite)}.`);
+    if (backpropNotFinite(w.notFinite)) backprop = true;
+    else step = true;
+  }
+  if (backprop) {
+    out.push(
+      '    A NaN or ∞ cannot be compared with finite differences: this is not a wrong backward rule,',
+      '    but the gradient is not usable.' +
+        (numericsLines(e).length > 0
+          ? ' "Not finite" above says which statement first produced it.'
+          : ''),
+    );
+  }
+  if (step) {
+    out.push(
+      `    Only the finite difference is not finite there, so that gradient was not checked: the step`,
+      `    h = ${sci(e.gradientCheck!.h)} reaches where the loss is not finite — try a smaller --step.`,
+    );
+  }
   return out;
 }

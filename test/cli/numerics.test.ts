@@ -94,3 +94,76 @@ test('Markdown: the section with the message escaped as text', () => {
   const [f] = parseSource(FINE, 'model');
   assert.doesNotMatch(renderText([explainBlock(f)]), /Not finite/);
 });
+
+// A gradient check with a NaN or ∞ on a side: "not comparable", never "wrong" (that would blame a
+// backward rule for the numbers), with the side that is not finite and where to look next.
+const LOG = 'param x = [1e-7, 1]\nloss L = sum(log(x))\n';
+
+test('check: a NaN gradient is not comparable, not wrong; the table points at Not finite; exit 1', () => {
+  const r = cli(['check', 'over.model'], OVERFLOW);
+  assert.equal(r.code, 1, 'the gradient is not usable: still a failing exit');
+  assert.match(
+    r.stdout,
+    / {2}Z {7}2×3 {4}6 {8}NaN {15}\[0, 0\] {2}NaN {7}NaN {6}! not comparable\n/,
+  );
+  assert.match(
+    r.stdout,
+    /\n {2}! 1 tensor not comparable \(NaN or ∞\): Z\.\n {4}Z\[0, 0\]: the analytic gradient is NaN and the numerical one is NaN\.\n {4}A NaN or ∞ cannot be compared with finite differences: this is not a wrong backward rule,\n {4}but the gradient is not usable\. "Not finite" above says which statement first produced it\.\n/,
+  );
+  assert.doesNotMatch(r.stdout, /wrong:|✗/);
+  assert.ok(r.stdout.indexOf('Not finite (NaN or ∞)') < r.stdout.indexOf('Gradient check'));
+});
+
+test('check: sqrt at 0 (∞ from backprop) is not comparable — it used to read good', () => {
+  const r = cli(['check', 'sqrt.model'], SQRT);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /! not comparable\n/);
+  assert.match(r.stdout, / {4}x\[0\]: the analytic gradient is ∞ and the numerical one is NaN\.\n/);
+  assert.doesNotMatch(r.stdout, /✓ good|Every gradient agrees/);
+});
+
+test('check: only the finite difference not finite — try a smaller --step, which then passes', () => {
+  const r = cli(['check', 'log.model'], LOG);
+  assert.equal(r.code, 1, 'the check could not vouch for the gradient');
+  assert.doesNotMatch(r.stdout, /Not finite|not usable/, 'the gradient itself is finite');
+  assert.match(
+    r.stdout,
+    /\n {4}x\[0\]: the numerical gradient is NaN: the loss is not finite at x ± h\.\n {4}Only the finite difference is not finite there, so that gradient was not checked: the step\n {4}h = 1e-6 reaches where the loss is not finite — try a smaller --step\.\n/,
+  );
+  const smaller = cli(['check', 'log.model', '--step', '1e-9'], LOG);
+  assert.equal(smaller.code, 0, smaller.stdout);
+  assert.match(smaller.stdout, /✓ Every gradient agrees/);
+});
+
+test('check --format json: grade not-comparable with the sides, passed false, version 1', () => {
+  const doc = JSON.parse(cli(['check', 'x.model', '--format', 'json'], SQRT).stdout);
+  assert.equal(doc.version, 1);
+  assert.equal(doc.passed, false);
+  const report = doc.blocks[0].gradientCheck;
+  assert.equal(report.grade, 'not-comparable');
+  assert.equal(report.passed, false);
+  const [t] = report.tensors;
+  assert.equal(t.grade, 'not-comparable');
+  assert.equal(t.notComparable, 1);
+  // JSON writes NaN and ∞ as null: notFinite keeps which is which.
+  assert.equal(t.worst.analytic, null);
+  assert.deepEqual(t.worst.notFinite, { analytic: 'inf', numeric: 'nan' });
+  assert.deepEqual(
+    t.elements.map((e: { grade: string }) => e.grade),
+    ['not-comparable', 'good', 'good'],
+  );
+  // A finite check keeps the fields it had: no notComparable, no notFinite.
+  const fine = JSON.parse(cli(['check', 'x.model', '--format', 'json'], FINE).stdout);
+  const [ft] = fine.blocks[0].gradientCheck.tensors;
+  assert.equal('notComparable' in ft, false);
+  assert.equal('notFinite' in ft.worst, false);
+});
+
+test('explain --format markdown: the grade in words and why, pointing at Not finite', () => {
+  const r = cli(['explain', 'over.model', '--format', 'markdown'], OVERFLOW);
+  assert.match(r.stdout, /\| not comparable \|\n/);
+  assert.match(
+    r.stdout,
+    /\n- Z\\\[0, 0\\\] is not comparable: the analytic gradient is NaN and the numerical one is NaN; a NaN or ∞ cannot be compared with finite differences: this is not a wrong backward rule, but the gradient is not usable \\\(“Not finite” above says where it first appeared\\\)\.\n/,
+  );
+});

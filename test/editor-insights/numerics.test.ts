@@ -76,6 +76,19 @@ test('Check Gradients on NaN gradients: not comparable, not “the backward rule
   assert.equal(d.tensor, 'Z');
   assert.match(d.message, /^∂L\/∂Z: not comparable — a NaN or ∞ here, not a wrong backward rule/);
   assert.doesNotMatch(d.message, /does not match/);
+  assert.equal(d.grade, 'not-comparable');
+  assert.equal(d.severity, 'warning', 'the numbers, not a failure of backprop');
+});
+
+test('Check Gradients where only the finite difference is not finite: which side, and a smaller step', () => {
+  const text = 'param x = [1e-7, 1]\nloss L = sum(log(x))\n';
+  const [check] = new InsightsCache().check(text, 'model', defaultCheckSettings, [0]);
+  const [d] = check.diagnostics;
+  assert.equal(d.grade, 'not-comparable');
+  assert.match(
+    d.message,
+    /^∂L\/∂x: not comparable — the numerical gradient is NaN: the loss is not finite at x ± h, not a wrong backward rule: try a smaller step \(setting backpropNotes\.gradientCheck\.step\)\. Worst relative error NaN at x\[0\]: analytic 1e\+7, numeric NaN/,
+  );
 });
 
 test('in Korean', () => {

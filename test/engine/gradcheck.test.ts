@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Graph } from '../../src/engine/graph';
 import {
   cs231nBands,
+  gradeCheck,
   gradeOf,
   gradientCheck,
   relativeError,
@@ -117,4 +118,81 @@ test('the explicit Jacobian of an elementwise product is diagonal', () => {
     [0, 4],
   ]);
   assert.equal(jacobian(g, y, x, 3), null);
+});
+
+// A NaN or ±∞ on either side cannot be compared: `not-comparable` with the side that is not
+// finite, never `wrong` (that would blame a backward rule for the numbers).
+function sumOf(op: string, values: number[]) {
+  const g = new Graph();
+  const x = g.leaf(Tensor.fromNested(values), { name: 'x', requiresGrad: true });
+  const y = g.apply('sum', [g.apply(op, [x])], { axis: null, keepdims: false });
+  g.backward(y);
+  return { g, x, y };
+}
+
+test('sqrt at 0: ∞ from backprop, NaN from the difference — not comparable, and the tensor says so', () => {
+  const { g, x, y } = sumOf('sqrt', [0, 1, 4]);
+  const report = gradientCheck(g, y, [x]);
+  const t = report.tensors[0];
+  assert.deepEqual(
+    t.elements.map((e) => e.grade),
+    ['not-comparable', 'good', 'good'],
+  );
+  assert.deepEqual(t.elements[0].notFinite, { analytic: 'inf', numeric: 'nan' });
+  assert.equal(t.elements[1].notFinite, undefined);
+  // The NaN element is the worst one (it used to be dropped for a finite one: the tensor read good).
+  assert.equal(t.grade, 'not-comparable');
+  assert.equal(t.worst?.index, 0);
+  assert.equal(t.notComparable, 1);
+  assert.equal(report.grade, 'not-comparable');
+  assert.equal(report.passed, false, 'an ∞ gradient is not a usable one');
+});
+
+test('log just above 0: a finite gradient, the difference reaching log of a negative — numeric side only', () => {
+  const { g, x, y } = sumOf('log', [1e-7, 1]);
+  const t = gradientCheck(g, y, [x]).tensors[0];
+  assert.equal(t.grade, 'not-comparable');
+  assert.equal(t.worst?.analytic, 1e7);
+  assert.deepEqual(t.worst?.notFinite, { analytic: null, numeric: 'nan' });
+  // A smaller step stays inside the domain, and the same gradient checks good.
+  const fine = gradientCheck(g, y, [x], { h: 1e-9 }).tensors[0];
+  assert.ok(fine.grade === 'good' || fine.grade === 'ok', fine.grade);
+  assert.equal(fine.notComparable, undefined);
+});
+
+test('a finite mismatch in the same tensor still reads wrong, and is the worst element shown', () => {
+  const { g, x, y } = sumOf('sqrt', [0, 1, 4]);
+  x.grad!.data[2] = 1; // true value 0.25
+  const report = gradientCheck(g, y, [x]);
+  const t = report.tensors[0];
+  assert.deepEqual(
+    t.elements.map((e) => e.grade),
+    ['not-comparable', 'good', 'wrong'],
+  );
+  assert.equal(t.grade, 'wrong');
+  assert.equal(t.worst?.index, 2);
+  assert.equal(report.grade, 'wrong');
+});
+
+test('gradeCheck: a NaN or ∞ wins over a kink and the bands; −∞ is told apart', () => {
+  assert.deepEqual(gradeCheck(Number.NaN, 1, Number.NaN, true, cs231nBands), {
+    grade: 'not-comparable',
+    notFinite: { analytic: 'nan', numeric: null },
+  });
+  assert.deepEqual(gradeCheck(2, -Infinity, Number.NaN, false, cs231nBands), {
+    grade: 'not-comparable',
+    notFinite: { analytic: null, numeric: '-inf' },
+  });
+  assert.deepEqual(gradeCheck(1, 1.5, 1 / 3, true, cs231nBands), { grade: 'kink' });
+  assert.deepEqual(gradeCheck(1, 1.5, 1 / 3, false, cs231nBands), { grade: 'wrong' });
+});
+
+test('fast mode: the direction over a tensor with an ∞ gradient is not comparable too', () => {
+  const { g, x, y } = sumOf('sqrt', [0, 1, 4]);
+  const report = gradientCheck(g, y, [x], { mode: 'fast' });
+  assert.equal(report.tensors[0].directional?.grade, 'not-comparable');
+  // ⟨∇f, u⟩ with an ∞ in ∇f: ±∞ by the sign of u there.
+  assert.match(report.tensors[0].directional?.notFinite?.analytic ?? '', /^-?inf$/);
+  assert.equal(report.directional?.grade, 'not-comparable');
+  assert.equal(report.passed, false);
 });
