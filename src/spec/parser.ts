@@ -24,7 +24,7 @@ import {
   spanning,
 } from './ast';
 import { SpecFailure, type SpecErrorCode, didYouMean, nearest } from './errors';
-import { type Token, lex } from './lexer';
+import { type Token, type TokenKind, type Tokens, lex } from './lexer';
 import { type ResolvedLimits, formatCount, limitFailure, resolveLimits } from './limits';
 import type { Role, SourcePosition, SourceRange } from './model';
 
@@ -65,9 +65,30 @@ const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '@=', '**=', '//=', '%=']);
 
 const CLOSER: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
 
+/**
+ * One statement's tokens: their numbers in the block's `Tokens` (newlines and comments inside
+ * brackets left out). A `Token` object is made only for those the parser looks at, so a statement
+ * refused after its first few hundred tokens (maxNesting) costs little for the rest.
+ */
+class StatementTokens {
+  constructor(
+    private readonly all: Tokens,
+    private readonly numbers: readonly number[],
+  ) {}
+
+  get length(): number {
+    return this.numbers.length;
+  }
+
+  /** The `i`th token of the statement, or undefined when `i` is outside it (also for -1). */
+  at(i: number): Token | undefined {
+    return i >= 0 && i < this.numbers.length ? this.all.token(this.numbers[i]) : undefined;
+  }
+}
+
 /** One statement's tokens before parsing, with the comments around it. */
 interface Logical {
-  readonly tokens: Token[];
+  readonly tokens: StatementTokens;
   /** The last comment seen inside the statement (trailing if it is on the statement's last line). */
   readonly comment: Token | null;
   /** Comment lines directly above the statement (no blank line between), joined by newlines. */
@@ -97,9 +118,9 @@ export function parseBlock(
   return { statements };
 }
 
-function splitStatements(tokens: readonly Token[], dialect: Dialect): Logical[] {
+function splitStatements(tokens: Tokens, dialect: Dialect): Logical[] {
   const out: Logical[] = [];
-  let cur: Token[] = [];
+  let cur: number[] = [];
   let stack = 0;
   let comment: Token | null = null;
   let preceding: string | null = null;
@@ -107,22 +128,24 @@ function splitStatements(tokens: readonly Token[], dialect: Dialect): Logical[] 
   let lineHasComment = false;
 
   const flush = (): void => {
-    if (cur.length > 0) out.push({ tokens: cur, comment, preceding });
+    if (cur.length > 0) {
+      out.push({ tokens: new StatementTokens(tokens, cur), comment, preceding });
+    }
     cur = [];
     stack = 0;
     comment = null;
     preceding = null;
   };
 
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.kind === 'comment') {
-      if (cur.length === 0) pending.push(t.text.slice(1).trim());
-      else comment = t;
+  for (let k = 0; k < tokens.count; k++) {
+    const kind = tokens.kind(k);
+    if (kind === 'comment') {
+      if (cur.length === 0) pending.push(tokens.text(k).slice(1).trim());
+      else comment = tokens.token(k);
       lineHasComment = true;
       continue;
     }
-    if (t.kind === 'newline') {
+    if (kind === 'newline') {
       if (cur.length === 0) {
         if (!lineHasComment) pending = [];
       } else if (stack === 0 || startsNewStatement(tokens, k + 1, cur[0], dialect)) {
@@ -131,7 +154,7 @@ function splitStatements(tokens: readonly Token[], dialect: Dialect): Logical[] 
       lineHasComment = false;
       continue;
     }
-    if (t.kind === 'op' && t.text === ';' && stack === 0) {
+    if (stack === 0 && tokens.isOp(k, ';')) {
       flush();
       continue;
     }
@@ -139,44 +162,44 @@ function splitStatements(tokens: readonly Token[], dialect: Dialect): Logical[] 
       preceding = pending.length > 0 ? pending.join('\n') : null;
       pending = [];
     }
-    cur.push(t);
-    if (t.kind === 'open') stack++;
-    else if (t.kind === 'close' && stack > 0) stack--;
+    cur.push(k);
+    if (kind === 'open') stack++;
+    else if (kind === 'close' && stack > 0) stack--;
   }
   flush();
   return out;
 }
 
-/** Inside open brackets: does the next non-blank line look like a new statement? */
-function startsNewStatement(
-  tokens: readonly Token[],
-  k: number,
-  first: Token,
-  dialect: Dialect,
-): boolean {
-  while (k < tokens.length && (tokens[k].kind === 'newline' || tokens[k].kind === 'comment')) k++;
-  const line: Token[] = [];
-  for (; k < tokens.length && tokens[k].kind !== 'newline'; k++) {
-    if (tokens[k].kind !== 'comment') line.push(tokens[k]);
+/**
+ * Inside open brackets: does the next non-blank line look like a new statement? `first` is the
+ * number of the statement's first token.
+ */
+function startsNewStatement(tokens: Tokens, k: number, first: number, dialect: Dialect): boolean {
+  const kindIs = (j: number, kind: TokenKind): boolean =>
+    j < tokens.count && tokens.kind(j) === kind;
+  while (kindIs(k, 'newline') || kindIs(k, 'comment')) k++;
+  const line: number[] = [];
+  for (; k < tokens.count && !kindIs(k, 'newline'); k++) {
+    if (!kindIs(k, 'comment')) line.push(k);
   }
-  if (line.length < 2 || line[0].kind !== 'name' || line[0].localColumn > first.localColumn)
+  if (
+    line.length < 2 ||
+    tokens.kind(line[0]) !== 'name' ||
+    tokens.localColumn(line[0]) > tokens.localColumn(first)
+  )
     return false;
   let balance = 0;
-  for (const t of line) {
-    if (t.kind === 'open') balance++;
-    else if (t.kind === 'close') balance--;
+  for (const j of line) {
+    if (tokens.kind(j) === 'open') balance++;
+    else if (tokens.kind(j) === 'close') balance--;
     if (balance < 0) return false;
   }
   // `seed=1,` on its own line is a keyword argument: statements never end with a comma.
-  const lastTok = line[line.length - 1];
-  if (lastTok.kind === 'op' && lastTok.text === ',') return false;
-  const isEq = (t: Token | undefined): boolean =>
-    t !== undefined && t.kind === 'op' && t.text === '=';
-  if (isEq(line[1])) return true;
-  if (line[1].kind === 'name' && isEq(line[2])) return true;
-  return (
-    dialect === 'python' && (PYTHON_STATEMENT_WORDS.has(line[0].text) || line[0].text === 'import')
-  );
+  if (tokens.isOp(line[line.length - 1], ',')) return false;
+  if (tokens.isOp(line[1], '=')) return true;
+  if (tokens.kind(line[1]) === 'name' && line.length > 2 && tokens.isOp(line[2], '=')) return true;
+  const word = tokens.text(line[0]);
+  return dialect === 'python' && (PYTHON_STATEMENT_WORDS.has(word) || word === 'import');
 }
 
 function parseStatement(
@@ -186,19 +209,19 @@ function parseStatement(
   limits: ResolvedLimits,
 ): StatementAst | null {
   const toks = logical.tokens;
-  const t0 = toks[0];
-  const t1 = toks[1] as Token | undefined;
-  const t2 = toks[2] as Token | undefined;
+  const t0 = toks.at(0)!;
+  const t1 = toks.at(1);
+  const t2 = toks.at(2);
   const isEq = (t: Token | undefined): boolean =>
     t !== undefined && t.kind === 'op' && t.text === '=';
-  const last = toks[toks.length - 1];
+  const last = toks.at(toks.length - 1)!;
   const range = spanning(t0.range, last.range);
   const comment =
     logical.comment && logical.comment.range.start.line === last.range.end.line
       ? logical.comment.text.slice(1).trim()
       : logical.preceding;
   const sourceFrom = (from: number): string =>
-    from < toks.length ? text.slice(toks[from].start, last.end).replace(/\r/g, '') : '';
+    from < toks.length ? text.slice(toks.at(from)!.start, last.end).replace(/\r/g, '') : '';
 
   if (t0.kind === 'name' && (t0.text === 'import' || t0.text === 'from') && !isEq(t1)) return null;
   if (t0.kind === 'op' && t0.text === '@' && dialect === 'python') return null; // a decorator
@@ -278,7 +301,7 @@ function parseStatement(
     error ??= new SpecFailure(
       'syntax',
       `'${nameTok.text} =' has no value — write an expression after '=', e.g. ${nameTok.text} = zeros(3)`,
-      toks[rhs - 1].range,
+      toks.at(rhs - 1)!.range,
     ).error;
   } else {
     try {
@@ -348,7 +371,7 @@ class ExprParser {
   private readonly depthOf = new WeakMap<Expr, number>();
 
   constructor(
-    private readonly toks: readonly Token[],
+    private readonly toks: StatementTokens,
     private p: number,
     private readonly limits: ResolvedLimits,
   ) {}
@@ -362,7 +385,7 @@ class ExprParser {
   }
 
   private peek(offset = 0): Token | undefined {
-    return this.toks[this.p + offset];
+    return this.toks.at(this.p + offset);
   }
 
   private isOp(t: Token | undefined, ...ops: string[]): boolean {
@@ -412,7 +435,7 @@ class ExprParser {
     }
     if (t.kind === 'close') this.unmatched(t);
     if (t.kind === 'name' || t.kind === 'number' || t.kind === 'open') {
-      const left = this.toks[this.p - 1];
+      const left = this.toks.at(this.p - 1)!;
       this.fail(
         'syntax',
         `missing operator between '${left.text}' and '${t.text}' — write an operator like * or @ between them`,
@@ -694,7 +717,7 @@ class ExprParser {
         t.message ?? 'unexpected text',
         t.range,
       );
-    const prev = this.toks[this.p - 1];
+    const prev = this.toks.at(this.p - 1)!;
     if (t.kind === 'name' || t.kind === 'number' || t.kind === 'open') {
       this.fail(
         'syntax',
@@ -726,7 +749,7 @@ class ExprParser {
   private parseAtom(): Expr {
     const t = this.peek();
     if (t === undefined) {
-      const prev = this.toks[this.p - 1];
+      const prev = this.toks.at(this.p - 1)!;
       this.fail(
         'syntax',
         `the statement ends after '${prev.text}' — add the missing value`,
@@ -767,7 +790,7 @@ class ExprParser {
         this.unmatched(t);
       // falls through: unmatched never returns
       default: {
-        const prev = this.toks[this.p - 1] as Token | undefined;
+        const prev = this.toks.at(this.p - 1);
         const after = prev ? ` after '${prev.text}'` : '';
         this.fail(
           'syntax',
