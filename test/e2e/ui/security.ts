@@ -109,7 +109,9 @@ export const securityUiTests: UiTest[] = [
           cspConsole.push(text.slice(0, 300));
         }
         // A payload that ran in the panel, whose window.top VS Code deletes, fails right here.
-        if (/__pwned/.test(text)) ran.push(text.slice(0, 300));
+        // VS Code's own warning that quotes a slow-to-tokenize line of the note is not one.
+        const echo = /^Time limit reached when tokenizing line/.test(text);
+        if (/__pwned/.test(text) && !echo) ran.push(text.slice(0, 300));
       });
       await page.setViewportSize({ width: 1600, height: 1000 });
 
