@@ -2,7 +2,8 @@
 // The panel's Backward and Forward tabs open with a warning naming Z2 — the statement that made
 // the ∞ — with a Go to line button that puts the cursor there; the values still show ∞ and NaN
 // (not 0, and ∞ not turned into NaN by the JSON that carries webview messages); and the editor
-// underlines Z2's statement with a warning, and only that statement.
+// underlines Z2's statement with a warning, and only that statement. The Gradient check tab says
+// Z's check is "not comparable" (a NaN on both sides), not "wrong", under the same warning.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +54,10 @@ export const numericsUiTests: UiTest[] = [
       await runCommand(page, 'Backprop Notes: Explain Backprop');
       const frame = webviewFrame(page);
       // Backward (the tab the panel opens on): its gradients are NaN because of Z2.
-      const backward = frame.locator('.numerics[data-pass="backward"] .numeric');
+      // (The Gradient check tab carries the same warning: look in the Backward tab's own panel.)
+      const backward = frame.locator(
+        'vscode-tab-panel[data-tab="backward"] .numerics[data-pass="backward"] .numeric',
+      );
       await backward.first().waitFor({ timeout: 60_000 });
       assert.equal(await backward.count(), 1);
       assert.equal(await backward.getAttribute('data-statement'), 'Z2');
@@ -76,7 +80,38 @@ export const numericsUiTests: UiTest[] = [
       );
       note(`screenshot: ${await screenshot('numerics-forward')}`);
 
-      // Go to line: the cursor moves to Z2's statement.
+      // Gradient check: Z's gradient is NaN, so it is "not comparable" (which side, and why), not
+      // "wrong"; the same warning about Z2 sits on top of the tab.
+      await frame.locator('vscode-tab-header[data-tab="check"]').click();
+      const check = frame.locator('vscode-tab-panel[data-tab="check"]');
+      const row = check.locator('table.checks tr[data-tensor="Z"]');
+      await row.waitFor({ timeout: 10_000 });
+      assert.equal(await row.getAttribute('data-grade'), 'not-comparable');
+      assert.equal(
+        (await row.locator('vscode-badge.grade').textContent())?.trim(),
+        'not comparable',
+      );
+      assert.equal(
+        await check
+          .locator('.numerics[data-pass="backward"] .numeric')
+          .getAttribute('data-statement'),
+        'Z2',
+      );
+      const summary = (await check.locator('p.summary').textContent()) ?? '';
+      assert.match(summary, /Some gradients are NaN or ∞, so they cannot be compared/);
+      assert.doesNotMatch(summary, /disagree/);
+      const why = (await check.locator('.not-comparable').textContent()) ?? '';
+      assert.match(why, /Z\[0, 0\]: the analytic gradient is NaN and the numerical one is NaN\./);
+      assert.match(
+        why,
+        /this is not a wrong backward rule.*The warning above says which statement/,
+      );
+      assert.equal(await check.locator('[data-grade="wrong"]').count(), 0, 'nothing graded wrong');
+      note(`gradient check: ${why}`);
+      note(`screenshot: ${await screenshot('numerics-check')}`);
+
+      // Go to line (from the Forward tab): the cursor moves to Z2's statement.
+      await frame.locator('vscode-tab-header[data-tab="forward"]').click();
       await forward.locator('vscode-button.reveal').click();
       await cursorOn(page, Z2_LINE);
     },
