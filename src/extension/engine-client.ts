@@ -23,10 +23,21 @@ import type { LimitOptions } from '../spec/limits';
 import type { EngineRequest, EngineResponse, L10nMessage } from './engine-protocol';
 // A worker thread in Node; the web build swaps in a Web Worker (worker-spawn.web.ts).
 import { type SpawnedWorker, spawnWorker } from './worker-spawn';
+import type { WorkerTrouble } from './worker-trouble';
 
 export type EngineOutcome<A = Answer> =
   | { readonly status: 'done'; readonly response: A }
-  | { readonly status: 'failed'; readonly message: string; readonly line: number | null }
+  | {
+      readonly status: 'failed';
+      readonly message: string;
+      readonly line: number | null;
+      /**
+       * Set when the run failed because the worker crashed or went past the time limit (it has
+       * been restarted, or is restarted at the next run): a command can then tell the user
+       * through the WorkerTroubleNotice instead of with `message`.
+       */
+      readonly trouble?: WorkerTrouble;
+    }
   | { readonly status: 'superseded' };
 
 export interface EngineClientOptions {
@@ -195,6 +206,7 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
             seconds(timeLimitMs),
           ),
           line: null,
+          trouble: { kind: 'stuck', limitMs: timeLimitMs },
         });
         this.stopWorker();
         this.options.onTimeLimit?.(timeLimitMs);
@@ -258,6 +270,7 @@ export class EngineClient<Q extends object = Request, A extends WorkerAnswer = A
             error.message,
           ),
           line: null,
+          trouble: { kind: 'crashed', error },
         });
       }
       this.options.onCrash?.(error);

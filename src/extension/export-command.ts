@@ -18,6 +18,7 @@ import { findModelFences } from '../spec/sources';
 import { EngineClient } from './engine-client';
 import { commandIds, noteSelector } from './ids';
 import { pickTarget, resolveTarget } from './target';
+import type { WorkerTroubleNotice } from './worker-trouble';
 
 type ExportOk = Extract<ExportResponse, { ok: true }>;
 type Target = ExportQuery['to'];
@@ -27,6 +28,8 @@ export interface ExportCommandsOptions {
   readonly workerPath: string;
   readonly timeLimitMs: () => number;
   readonly log: vscode.LogOutputChannel;
+  /** Tells the user when the worker crashed or got stuck on an export (the one notice). */
+  readonly trouble: WorkerTroubleNotice;
 }
 
 export function registerExportCommands(options: ExportCommandsOptions): vscode.Disposable {
@@ -36,7 +39,8 @@ export function registerExportCommands(options: ExportCommandsOptions): vscode.D
       workerPath: options.workerPath,
       timeLimitMs: options.timeLimitMs,
       log: (line) => options.log.info(`export: ${line}`),
-      onCrash: (error) => options.log.error(`export: the worker crashed: ${error.message}`),
+      // A crash or a stuck run is told with the failed export below (outcome.trouble); the
+      // client restarts the worker for the next export by itself.
     }));
 
   async function exportProgram(
@@ -68,6 +72,10 @@ export function registerExportCommands(options: ExportCommandsOptions): vscode.D
       source,
     });
     if (outcome.status === 'superseded') return undefined;
+    if (outcome.status === 'failed' && outcome.trouble) {
+      options.trouble.report('export', outcome.trouble, { asked: true });
+      return undefined;
+    }
     if (outcome.status === 'failed') {
       options.log.info(`export: ${to} of ${source} refused: ${outcome.message}`);
       void vscode.window.showWarningMessage(outcome.message);

@@ -25,7 +25,7 @@ import { ExplanationPanel, type PanelDependencies } from './panel';
 import { markdownPreviewPlugin } from './markdown-preview-loader';
 import { registerNotesFeatures, trainActionCommand } from './notes-features';
 import type { TrainingRun } from '../protocol';
-import { WorkerTroubleNotice } from './worker-trouble';
+import { WorkerTroubleNotice, troubleMessage } from './worker-trouble';
 import { engineSettings, specLimits } from './settings';
 
 /** What `activate` returns: used by the extension-host tests, stable for other extensions too. */
@@ -80,19 +80,9 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
   // keystroke while a note keeps crashing the live previews' worker.
   const trouble = new WorkerTroubleNotice({
     log: (line) => log.error(line),
-    tell: (t) =>
+    tell: (t, worker) =>
       void vscode.window
-        .showWarningMessage(
-          t.kind === 'crashed'
-            ? l10n.t(
-                'The Backprop Notes engine stopped unexpectedly and was restarted. If a model block makes it stop again, make its tensors smaller.',
-              )
-            : l10n.t(
-                'The Backprop Notes engine took longer than {0} s on a model block while you typed, and was restarted. Make its tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.',
-                String(Math.round(t.limitMs / 1000)),
-              ),
-          l10n.t('Show Log'),
-        )
+        .showWarningMessage(troubleMessage(worker, t), l10n.t('Show Log'))
         .then((choice) => (choice ? log.show() : undefined)),
   });
   EngineClient.limits = specLimits;
@@ -119,6 +109,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     },
   };
   const notesFeatures = registerNotesFeatures({
+    trouble,
     workerPath: engineWorkerLocation(context.extensionUri),
     timeLimitMs: () => engineSettings().timeLimitMs,
     log,
@@ -152,6 +143,7 @@ function activateOrThrow(context: vscode.ExtensionContext): BackpropNotesApi {
     editorFeatures,
     notesFeatures,
     registerExportCommands({
+      trouble,
       workerPath: engineWorkerLocation(context.extensionUri),
       timeLimitMs: () => engineSettings().timeLimitMs,
       log,

@@ -22,6 +22,7 @@ import { commandIds, noteSelector } from './ids';
 import { ExplanationPanel, type PanelDependencies } from './panel';
 import { settingsSection } from './settings';
 import { type ResolvedTarget, pickTarget, resolveTarget } from './target';
+import { type WorkerTroubleNotice, troubleMessage } from './worker-trouble';
 import { findModelFences } from '../spec/sources';
 
 type Answer<W extends NotesAnswer['what']> = Extract<NotesAnswer, { what: W }>;
@@ -34,6 +35,8 @@ export interface NotesFeaturesOptions {
   readonly log: vscode.LogOutputChannel;
   /** For opening the panel on a trained block. */
   readonly panel: () => PanelDependencies;
+  /** Tells the user when a worker crashed or got stuck on a command (the one notice). */
+  readonly trouble: WorkerTroubleNotice;
 }
 
 export interface NotesFeatures extends vscode.Disposable {
@@ -71,7 +74,8 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
       workerPath: options.workerPath,
       timeLimitMs: options.timeLimitMs,
       log: (line) => options.log.info(`notes: ${line}`),
-      onCrash: (error) => options.log.error(`notes: the worker crashed: ${error.message}`),
+      // A crash or a stuck run is told with the failed command (ask); the client restarts the
+      // worker for the next request by itself.
     }));
 
   let run: TrainingRun | null = null;
@@ -80,12 +84,20 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
   let stop: (() => void) | null = null;
   let finished: Finished | null = null;
 
+  /**
+   * The answer, or the message to show when there is none, or null when the user was already
+   * told (the worker crashed or got stuck: the WorkerTroubleNotice said so).
+   */
   async function ask<W extends NotesAnswer['what']>(
     client: EngineClient<NotesQuery, Ok>,
     query: NotesQuery & { what: W },
-  ): Promise<Answer<W> | string> {
+  ): Promise<Answer<W> | string | null> {
     const outcome = await client.run(query);
     if (outcome.status === 'done') return outcome.response.answer as Answer<W>;
+    if (outcome.status === 'failed' && outcome.trouble) {
+      options.trouble.report('notes', outcome.trouble, { asked: true });
+      return null;
+    }
     return outcome.status === 'failed'
       ? outcome.message
       : l10n.t('A newer request replaced this one.');
@@ -115,6 +127,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
     let tensor = typeof tensorArg === 'string' ? tensorArg : null;
     if (tensor === null) {
       const targets = await ask(engine(), { ...block, type: 'notes', what: 'targets' });
+      if (targets === null) return false;
       if (typeof targets === 'string') return fail(targets);
       if (targets.targets.length === 0) {
         return fail(
@@ -164,6 +177,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
       wrt: tensor,
       numbers,
     });
+    if (answer === null) return false;
     if (typeof answer === 'string') return fail(answer);
     if (document.isClosed || document.version !== version) {
       return fail(
@@ -216,6 +230,7 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
     const { document, resolved, target, version, text } = found;
     const block = blockQuery(resolved);
     const plan = await ask(engine(), { ...block, type: 'notes', what: 'trainPlan' });
+    if (plan === null) return null;
     if (typeof plan === 'string') {
       void fail(plan);
       return null;
@@ -334,6 +349,13 @@ export function registerNotesFeatures(options: NotesFeaturesOptions): NotesFeatu
           l10n.t('Write Values into the Note'),
         )
         .then((choice) => (choice ? applyTraining() : undefined));
+    } else if (outcome.status === 'failed' && outcome.trouble) {
+      // The worker crashed (out of memory …): the Train tab keeps the losses so far and says
+      // what happened; the notification is the WorkerTroubleNotice's. Next Train: a fresh worker.
+      const message = troubleMessage('train', outcome.trouble);
+      run = { ...run, losses: sample(losses), status: 'failed', message };
+      post();
+      options.trouble.report('train', outcome.trouble, { asked: true });
     } else if (outcome.status === 'failed') {
       run = { ...run, losses: sample(losses), status: 'failed', message: outcome.message };
       post();

@@ -10,9 +10,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { EngineClient, type EngineOutcome } from '../../src/extension/engine-client';
-import { type WorkerTrouble, WorkerTroubleNotice } from '../../src/extension/worker-trouble';
+import type { NotesQuery, NotesResponse } from '../../src/notes/worker';
+import type { ExportQuery, ExportResponse } from '../../src/render/export-request';
+import {
+  type WorkerName,
+  type WorkerTrouble,
+  WorkerTroubleNotice,
+  troubleMessage,
+} from '../../src/extension/worker-trouble';
 
 const root = join(import.meta.dirname, '..', '..');
+
+type NotesOk = Extract<NotesResponse, { ok: true }>;
+type ExportOk = Extract<ExportResponse, { ok: true }>;
 
 describe('WorkerTroubleNotice', () => {
   it('tells once per quiet period, whichever worker and trouble, and logs every report', () => {
@@ -44,6 +54,62 @@ describe('WorkerTroubleNotice', () => {
     assert.deepEqual(told[1], { kind: 'stuck', limitMs: 30_000 });
     assert.equal(notice.told, 2);
     assert.equal(notice.reports, 62);
+  });
+
+  it('a command the user waits on (Train, Export) is told every time, and quiets the live workers', () => {
+    let now = 0;
+    const told: [WorkerName, WorkerTrouble['kind']][] = [];
+    const notice = new WorkerTroubleNotice({
+      tell: (t, worker) => told.push([worker, t.kind]),
+      quietMs: 60_000,
+      now: () => now,
+    });
+    const crash = { kind: 'crashed', error: new Error('out of memory') } as const;
+    assert.equal(notice.report('live', crash), true);
+    now += 1000;
+    // Within the quiet period, but the user pressed Export and waits: silence would read as
+    // "nothing happened".
+    assert.equal(notice.report('export', crash, { asked: true }), true);
+    now += 1000;
+    // The live previews failing on the same block right after: not told again …
+    assert.equal(notice.report('live', crash), false);
+    now += 58_000;
+    // … for a whole quiet period counted from the export's message (60 s after the first one).
+    assert.equal(notice.report('live', { kind: 'stuck', limitMs: 30_000 }), false);
+    assert.equal(notice.report('train', crash, { asked: true }), true);
+    assert.deepEqual(told, [
+      ['live', 'crashed'],
+      ['export', 'crashed'],
+      ['train', 'crashed'],
+    ]);
+    assert.equal(notice.reports, 5);
+  });
+
+  it('says what happened and what to do, for each worker', () => {
+    const crash = { kind: 'crashed', error: new Error('JS heap out of memory') } as const;
+    assert.equal(
+      troubleMessage('train', crash),
+      'Training stopped: the Backprop Notes engine crashed (JS heap out of memory). The losses so far stay in the Train tab. Run Train again to start a fresh engine; if it crashes again, make the block’s tensors smaller.',
+    );
+    assert.equal(
+      troubleMessage('export', crash),
+      'The export stopped: the Backprop Notes engine crashed (JS heap out of memory) and was restarted. Export again; if it crashes again, make the block’s tensors smaller.',
+    );
+    assert.equal(
+      troubleMessage('export', { kind: 'stuck', limitMs: 30_000 }),
+      'The export took longer than 30 s and was stopped; the engine was restarted. Export again, make the block’s tensors smaller, or raise the setting backpropNotes.engine.timeLimitSeconds.',
+    );
+    assert.match(
+      troubleMessage('notes', crash),
+      /^The command stopped: .*\(JS heap out of memory\)/,
+    );
+    assert.match(troubleMessage('notes', { kind: 'stuck', limitMs: 5000 }), /longer than 5 s/);
+    // The typing workers keep the message they had.
+    assert.match(troubleMessage('live', crash), /^The Backprop Notes engine stopped unexpectedly/);
+    assert.match(
+      troubleMessage('panel', { kind: 'stuck', limitMs: 30_000 }),
+      /took longer than 30 s on a model block while you typed/,
+    );
   });
 });
 
@@ -141,6 +207,112 @@ describe('the real engine worker, crashing, stuck and cancelled', () => {
       limitMs = 30_000;
       assertAnswered(await client.run(small));
       assert.equal(client.starts, 4, 'the first worker, then one per stuck run');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  // Train's and Export's workers (the same worker script, asked `notes` and `export` requests):
+  // an out-of-memory crash fails the command with `trouble`, which the command tells through the
+  // notice (asked), and the next command gets a fresh worker. (notes-features.ts and
+  // export-command.ts do the telling; these are the parts of it that need no VS Code.)
+  const bigBlock = (n: number) =>
+    `input X = randn(${n}, ${n}, seed=1)\nparam W = randn(${n}, ${n}, seed=2)\nloss L = sum(relu(X @ W))\n`;
+  const smallBlock = 'input x = [1, 2]\nparam w = [0.5, -1]\nloss L = sum(x * w * w)\n';
+
+  it('Train: an out-of-memory crash fails the run with the trouble and one message; Train again trains', async () => {
+    const told: [WorkerName, WorkerTrouble][] = [];
+    const notice = new WorkerTroubleNotice({ tell: (t, worker) => told.push([worker, t]) });
+    const train = (text: string) => ({
+      type: 'notes' as const,
+      what: 'train' as const,
+      text,
+      kind: 'model' as const,
+      blockIndex: 0,
+      learningRate: 0.01,
+      steps: 3,
+    });
+    // As notes-features.ts does: a client per run, no time limit, 16 MB of heap here so that a
+    // 600×600 product's training does not fit (a real crash, no hook in the engine).
+    const crashing = new EngineClient<NotesQuery, NotesOk>({
+      workerPath,
+      maxHeapMb: 16,
+      timeLimitMs: 24 * 3600 * 1000,
+    });
+    let outcome: EngineOutcome<NotesOk>;
+    try {
+      outcome = await crashing.run(train(bigBlock(600)));
+    } finally {
+      crashing.dispose();
+    }
+    assert.equal(outcome.status, 'failed');
+    const trouble = outcome.status === 'failed' ? outcome.trouble : undefined;
+    assert.equal(trouble?.kind, 'crashed');
+    assert.match(trouble?.kind === 'crashed' ? trouble.error.message : '', /memory/);
+    assert.equal(notice.report('train', trouble!, { asked: true }), true);
+    // The live previews crash on the same block a moment later: no second message.
+    notice.for('live').onCrash(new Error('out of memory'));
+    assert.equal(told.length, 1);
+    assert.match(troubleMessage(told[0][0], told[0][1]), /^Training stopped: .*out of memory/);
+
+    const fresh = new EngineClient<NotesQuery, NotesOk>({ workerPath, maxHeapMb: 16 });
+    try {
+      const again = await fresh.run(train(smallBlock));
+      assert.equal(again.status, 'done', JSON.stringify(again).slice(0, 300));
+      const answer = again.status === 'done' ? again.response.answer : null;
+      assert.equal(answer?.what, 'train');
+    } finally {
+      fresh.dispose();
+    }
+  });
+
+  it('Export: an out-of-memory crash fails the export with the trouble; the same client exports next', async () => {
+    const exportOf = (text: string) => ({
+      type: 'export' as const,
+      to: 'pytorch' as const,
+      text,
+      kind: 'model' as const,
+      origin: { line: 0, column: 0 },
+      blockIndex: 0,
+      source: 'x.model',
+    });
+    const told: WorkerName[] = [];
+    const notice = new WorkerTroubleNotice({ tell: (_t, worker) => told.push(worker) });
+    // As export-command.ts does: one client kept for every export (16 MB of heap here).
+    const client = new EngineClient<ExportQuery, ExportOk>({ workerPath, maxHeapMb: 16 });
+    try {
+      for (let i = 1; i <= 2; i++) {
+        const outcome = await client.run(exportOf(bigBlock(300)));
+        assert.equal(outcome.status, 'failed', `crash ${i}`);
+        const trouble = outcome.status === 'failed' ? outcome.trouble : undefined;
+        assert.equal(trouble?.kind, 'crashed', `crash ${i}`);
+        notice.report('export', trouble!, { asked: true });
+      }
+      assert.deepEqual(told, ['export', 'export'], 'each export the user ran is answered');
+      const after = await client.run(exportOf(smallBlock));
+      assert.equal(after.status, 'done', JSON.stringify(after).slice(0, 300));
+      assert.match(after.status === 'done' ? after.response.program : '', /import torch/);
+      assert.equal(client.starts, 3, 'a fresh worker after each crash');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('a failure of the engine itself (not the worker) carries no trouble: the command shows it', async () => {
+    const client = new EngineClient<ExportQuery, ExportOk>({ workerPath });
+    try {
+      const outcome = await client.run({
+        type: 'export',
+        to: 'numpy',
+        text: 'no model here\n',
+        kind: 'markdown',
+        origin: { line: 0, column: 0 },
+        blockIndex: 0,
+        source: 'x.md',
+      });
+      assert.equal(outcome.status, 'failed');
+      assert.equal(outcome.status === 'failed' ? outcome.trouble : 'x', undefined);
+      assert.equal(client.starts, 1);
     } finally {
       client.dispose();
     }
