@@ -23,54 +23,26 @@ import type { SpecErrorCode } from './errors';
 export type TokenKind =
   'name' | 'number' | 'string' | 'op' | 'open' | 'close' | 'newline' | 'comment' | 'error';
 
-/**
- * One token, as the parser sees it (made by `Tokens.token`). Its range in file coordinates is
- * computed when first asked for and then cached, so every reader gets the same object.
- */
-export class Token {
-  private cachedRange: SourceRange | undefined = undefined;
-
-  constructor(
-    readonly kind: TokenKind,
-    /** The token's text as written (for a comment, including the `#`). */
-    readonly text: string,
-    /** Offsets into the block text. */
-    readonly start: number,
-    readonly end: number,
-    /** 0-based line within the block, and the column within that line (before the origin shift). */
-    readonly localLine: number,
-    readonly localColumn: number,
-    /** Where the block starts in its file (shared by all the block's tokens). */
-    private readonly origin: SourcePosition,
-    /** For `number`: its value; for every other kind NaN (a string's contents are in `str`). */
-    readonly value: number,
-    /** For `string`: the decoded contents. */
-    readonly str: string | undefined,
-    /** For `error`: what is wrong and what to do. */
-    readonly message: string | undefined,
-    readonly code: SpecErrorCode | undefined,
-  ) {}
-
-  /** In file coordinates. The end follows the token's own text, which may span lines (strings). */
-  get range(): SourceRange {
-    if (this.cachedRange === undefined) {
-      const { origin, text, localLine, localColumn } = this;
-      const lastBreak = text.lastIndexOf('\n');
-      let endLine = localLine;
-      let endColumn = localColumn + text.length;
-      if (lastBreak >= 0) {
-        for (let k = 0; k <= lastBreak; k++) if (text.charCodeAt(k) === 10) endLine++;
-        endColumn = text.length - lastBreak - 1;
-      }
-      // Only the block's first line is shifted by the origin's column (a selection's start).
-      const shift = (line: number): number => (line === 0 ? origin.column : 0);
-      this.cachedRange = {
-        start: { line: origin.line + localLine, column: localColumn + shift(localLine) },
-        end: { line: origin.line + endLine, column: endColumn + shift(endLine) },
-      };
-    }
-    return this.cachedRange;
-  }
+/** One token, as the parser sees it (made by `Tokens.token` for the tokens it reads). */
+export interface Token {
+  readonly kind: TokenKind;
+  /** The token's text as written (for a comment, including the `#`). */
+  readonly text: string;
+  /** For `number`: its value; for `string`: NaN (the text is in `str`). */
+  readonly value: number;
+  /** For `string`: the decoded contents. */
+  readonly str?: string;
+  /** For `error`: what is wrong and what to do. */
+  readonly message?: string;
+  readonly code?: SpecErrorCode;
+  /** Offsets into the block text. */
+  readonly start: number;
+  readonly end: number;
+  /** 0-based line within the block, and the column within that line (before the origin shift). */
+  readonly localLine: number;
+  readonly localColumn: number;
+  /** In file coordinates. */
+  readonly range: SourceRange;
 }
 
 const KINDS: readonly TokenKind[] = [
@@ -84,7 +56,11 @@ const KINDS: readonly TokenKind[] = [
   'comment',
   'error',
 ];
-const KIND_CODE = new Map(KINDS.map((kind, code) => [kind, code]));
+/** A kind's number in `Tokens` (a plain object: looked up once per token). */
+const KIND_CODE = Object.fromEntries(KINDS.map((kind, code) => [kind, code])) as Record<
+  TokenKind,
+  number
+>;
 
 /** What only a string or an error token has. */
 interface Extra {
@@ -95,119 +71,131 @@ interface Extra {
 
 /**
  * A block's tokens, numbered from 0 in text order. Kind, offsets, line and column are kept in
- * typed arrays (no object per token, so no garbage-collection cost for a huge line); the text of
- * a token is sliced from the block, a number's value parsed from it, and `token(k)` makes the
- * full `Token` (once: later calls return the same object).
+ * one typed array (no object per token, so no garbage-collection cost for a huge line);
+ * `token(k)` makes the full `Token` when the parser reads it (once: later calls return the same
+ * object), slicing its text from the block and parsing a number's value from it.
  */
 export class Tokens {
   /** How many tokens there are. */
   count = 0;
-  private kinds: Uint8Array;
-  private starts: Int32Array;
-  private ends: Int32Array;
-  private lines: Int32Array;
-  private columns: Int32Array;
+  /** Token k's kind code, start, end, line and column at k * FIELDS + KIND, START, … (one array, one allocation). */
+  private rows: Int32Array;
   /** Decoded strings and error messages, by token number (few tokens have them). */
   private readonly extras = new Map<number, Extra>();
-  private readonly made = new Map<number, Token>();
+  /** The tokens made so far, by number (an array, not a Map: the parser reads a token often). */
+  private readonly made: (Token | undefined)[] = [];
 
   constructor(
     /** The block's text. */
     readonly source: string,
     readonly origin: SourcePosition,
   ) {
-    // Grown by doubling; a token is at least one character, so the text's length is a bound.
-    const capacity = Math.max(16, Math.min(source.length, 1024));
-    this.kinds = new Uint8Array(capacity);
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-    this.lines = new Int32Array(capacity);
-    this.columns = new Int32Array(capacity);
+    // Grown by doubling; a typical line has a token every 2–3 characters.
+    this.rows = new Int32Array(Math.max(16, Math.min(source.length >> 1, 4096)) * FIELDS);
   }
 
   /** Appends a token (the lexer's only way in). */
   add(kind: TokenKind, start: number, end: number, line: number, column: number, extra?: Extra) {
-    if (this.count === this.kinds.length) this.grow();
+    if ((this.count + 1) * FIELDS > this.rows.length) {
+      const bigger = new Int32Array(this.rows.length * 2);
+      bigger.set(this.rows);
+      this.rows = bigger;
+    }
     const k = this.count++;
-    this.kinds[k] = KIND_CODE.get(kind)!;
-    this.starts[k] = start;
-    this.ends[k] = end;
-    this.lines[k] = line;
-    this.columns[k] = column;
+    const row = k * FIELDS;
+    this.rows[row + KIND] = KIND_CODE[kind];
+    this.rows[row + START] = start;
+    this.rows[row + END] = end;
+    this.rows[row + LINE] = line;
+    this.rows[row + COLUMN] = column;
     if (extra !== undefined) this.extras.set(k, extra);
   }
 
   kind(k: number): TokenKind {
-    return KINDS[this.kinds[k]];
+    return KINDS[this.rows[k * FIELDS + KIND]];
   }
 
   start(k: number): number {
-    return this.starts[k];
+    return this.rows[k * FIELDS + START];
   }
 
   end(k: number): number {
-    return this.ends[k];
+    return this.rows[k * FIELDS + END];
   }
 
   /** The column within its line in the block (before the origin shift). */
   localColumn(k: number): number {
-    return this.columns[k];
+    return this.rows[k * FIELDS + COLUMN];
   }
 
   text(k: number): string {
-    return this.source.slice(this.starts[k], this.ends[k]);
+    return this.source.slice(this.start(k), this.end(k));
   }
 
   /** Is token `k` the operator `op`? (Without slicing its text.) */
   isOp(k: number, op: string): boolean {
+    const start = this.start(k);
     return (
-      this.kinds[k] === OP_CODE &&
-      this.ends[k] - this.starts[k] === op.length &&
-      this.source.startsWith(op, this.starts[k])
+      this.rows[k * FIELDS + KIND] === KIND_CODE.op &&
+      this.end(k) - start === op.length &&
+      this.source.startsWith(op, start)
     );
   }
 
   /** The full token `k` (0 ≤ k < count), made on first use. */
   token(k: number): Token {
-    let t = this.made.get(k);
+    let t = this.made[k];
     if (t === undefined) {
       const kind = this.kind(k);
       const text = this.text(k);
-      const extra = this.extras.get(k);
-      t = new Token(
+      const extra = kind === 'string' || kind === 'error' ? this.extras.get(k) : undefined;
+      const localLine = this.rows[k * FIELDS + LINE];
+      const localColumn = this.localColumn(k);
+      // The end follows the token's own text, which may span lines (a newline, a string).
+      const lastBreak = text.lastIndexOf('\n');
+      let endLine = localLine;
+      let endColumn = localColumn + text.length;
+      if (lastBreak >= 0) {
+        for (let c = 0; c <= lastBreak; c++) if (text.charCodeAt(c) === 10) endLine++;
+        endColumn = text.length - lastBreak - 1;
+      }
+      t = {
         kind,
         text,
-        this.starts[k],
-        this.ends[k],
-        this.lines[k],
-        this.columns[k],
-        this.origin,
-        kind === 'number' ? Number(text.replace(/_/g, '')) : NaN,
-        extra?.str,
-        extra?.message,
-        extra?.code,
-      );
-      this.made.set(k, t);
+        value: kind === 'number' ? Number(text.replace(/_/g, '')) : NaN,
+        str: extra?.str,
+        message: extra?.message,
+        code: extra?.code,
+        start: this.start(k),
+        end: this.end(k),
+        localLine,
+        localColumn,
+        range: {
+          start: this.position(localLine, localColumn),
+          end: this.position(endLine, endColumn),
+        },
+      };
+      this.made[k] = t;
     }
     return t;
   }
 
-  private grow(): void {
-    const size = this.kinds.length * 2;
-    const bigger = <A extends Uint8Array | Int32Array>(a: A, make: new (n: number) => A): A => {
-      const b = new make(size);
-      b.set(a);
-      return b;
+  /** A block position in file coordinates: only the block's first line is shifted by the origin's column. */
+  private position(line: number, column: number): SourcePosition {
+    return {
+      line: this.origin.line + line,
+      column: column + (line === 0 ? this.origin.column : 0),
     };
-    this.kinds = bigger(this.kinds, Uint8Array);
-    this.starts = bigger(this.starts, Int32Array);
-    this.ends = bigger(this.ends, Int32Array);
-    this.lines = bigger(this.lines, Int32Array);
-    this.columns = bigger(this.columns, Int32Array);
   }
 }
 
-const OP_CODE = KIND_CODE.get('op')!;
+/** The layout of `Tokens.rows`. */
+const FIELDS = 5;
+const KIND = 0;
+const START = 1;
+const END = 2;
+const LINE = 3;
+const COLUMN = 4;
 
 const OPERATORS = [
   '**=',
