@@ -343,13 +343,16 @@ export function lex(text: string, origin: SourcePosition = { line: 0, column: 0 
       if (m) nameEnd = i + m[0].length;
     }
     if (nameEnd > i) {
-      const word = text.slice(i, nameEnd);
-      const after = text[i + word.length];
-      if ((after === '"' || after === "'") && STRING_PREFIX.test(word)) {
-        lexString(i + word.length, word);
-        continue;
+      // The word is sliced only when a quote follows (a prefix like r'…'): names stay offsets.
+      const after = text[nameEnd];
+      if (after === '"' || after === "'") {
+        const word = text.slice(i, nameEnd);
+        if (STRING_PREFIX.test(word)) {
+          lexString(nameEnd, word);
+          continue;
+        }
       }
-      push('name', i + word.length);
+      push('name', nameEnd);
       continue;
     }
     if (ch === '"' || ch === "'") {
