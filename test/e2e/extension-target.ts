@@ -11,6 +11,7 @@ import { numericsUiTests } from './ui/numerics';
 import { previewUiTests } from './ui/previews';
 import { securityUiTests } from './ui/security';
 import { responsivenessUiTests } from './ui/responsiveness';
+import { workerTroubleUiTests } from './ui/worker-trouble';
 
 export const extensionTarget: E2ETarget = {
   name: 'Backprop Notes',
@@ -30,5 +31,6 @@ export const extensionTarget: E2ETarget = {
     ...responsivenessUiTests,
     ...securityUiTests,
     ...numericsUiTests,
+    ...workerTroubleUiTests,
   ],
 };
