@@ -90,8 +90,8 @@ export class Tokens {
     readonly source: string,
     readonly origin: SourcePosition,
   ) {
-    // Grown by doubling; a typical line has a token every 2–3 characters.
-    this.rows = new Int32Array(Math.max(16, Math.min(source.length >> 1, 4096)) * FIELDS);
+    // Grown by doubling; a typical line has a token every 3–4 characters.
+    this.rows = new Int32Array(Math.max(16, Math.min(source.length >> 2, 4096)) * FIELDS);
   }
 
   /** Appends a token (the lexer's only way in). */
@@ -151,18 +151,22 @@ export class Tokens {
       const extra = kind === 'string' || kind === 'error' ? this.extras.get(k) : undefined;
       const localLine = this.rows[k * FIELDS + LINE];
       const localColumn = this.localColumn(k);
-      // The end follows the token's own text, which may span lines (a newline, a string).
-      const lastBreak = text.lastIndexOf('\n');
+      // The end follows the token's own text, which only a newline, a string or an error (a
+      // string never closed) can take over lines.
       let endLine = localLine;
       let endColumn = localColumn + text.length;
-      if (lastBreak >= 0) {
-        for (let c = 0; c <= lastBreak; c++) if (text.charCodeAt(c) === 10) endLine++;
-        endColumn = text.length - lastBreak - 1;
+      if (kind === 'newline' || kind === 'string' || kind === 'error') {
+        for (let c = 0; c < text.length; c++) {
+          if (text.charCodeAt(c) === 10) {
+            endLine++;
+            endColumn = text.length - c - 1;
+          }
+        }
       }
       t = {
         kind,
         text,
-        value: kind === 'number' ? Number(text.replace(/_/g, '')) : NaN,
+        value: kind === 'number' ? numberValue(text) : NaN,
         str: extra?.str,
         message: extra?.message,
         code: extra?.code,
@@ -187,6 +191,11 @@ export class Tokens {
       column: column + (line === 0 ? this.origin.column : 0),
     };
   }
+}
+
+/** A valid number literal's value (`1_000` is 1000). */
+function numberValue(text: string): number {
+  return Number(text.includes('_') ? text.replace(/_/g, '') : text);
 }
 
 /** The layout of `Tokens.rows`. */
