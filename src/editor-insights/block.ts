@@ -12,6 +12,7 @@ import type { Explanation } from '../explain/explanation';
 import { l10n } from '../l10n';
 import { compactNumber } from '../render/format';
 import { type LimitOptions, limitsFor, parseSource } from '../spec/index';
+import { formatCount } from '../spec/limits';
 import type { ModelBlock, SourcePosition, SourceRange, SpecError } from '../spec/model';
 import { diagnosticsOf, specErrorDiagnostic } from './diagnostics';
 import { gradientCheckDiagnostics } from './gradient-check';
@@ -145,7 +146,7 @@ function overLimitNotice(range: SourceRange, message: string, limit: number): In
       'Not evaluated while typing: {0} (backpropNotes.live.maxElements is {1}). Explain Backprop and Check Gradients still run it; raise the setting to see previews here.',
       // What happened, without the spec's own "(setting …) — use smaller sizes, or raise …".
       message.replace(/ \([^()]*\) — [^—]*$/, ''),
-      limit.toLocaleString('en-US'),
+      formatCount(limit),
     ),
   };
 }

@@ -10,11 +10,13 @@
  * 5 s only makes a hang fail.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { after, describe, test, type TestContext } from 'node:test';
 import { runCli } from '../../src/cli/run';
 import { explainBlock } from '../../src/explain/build';
 import { type LimitOptions, parseSource, useDefaultLimits } from '../../src/spec/index';
 import { modelInsights } from '../editor-insights/helpers';
+import { formatCount } from '../../src/spec/limits';
 import type { ModelBlock, SourceRange, SpecError } from '../../src/spec/model';
 
 const hints = {
@@ -449,4 +451,16 @@ describe('in the editor (the engine worker’s defaults, the live limits)', () =
     );
     assert.equal(modelInsights(products, { maxElements: 20_000 }).evaluated, true);
   });
+});
+
+test('formatCount groups digits as toLocaleString("en-US") does, without loading ICU', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.constant(0)), (n) => {
+      assert.equal(formatCount(n), n.toLocaleString('en-US'));
+    }),
+  );
+  assert.equal(formatCount(10_000_000_000), '10,000,000,000');
+  assert.equal(formatCount(-1234), '-1,234');
+  assert.equal(formatCount(999), '999');
+  assert.equal(formatCount(2.5e20), (2.5e20).toLocaleString('en-US'));
 });
