@@ -297,6 +297,34 @@ describe('Backprop Notes in the editor: live insights and Check Gradients', () =
     await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
   });
 
+  it('Check Gradients on an ∞ gradient: a warning, "not comparable", not an error "wrong"', async () => {
+    const note = await vscode.workspace.openTextDocument({
+      language: 'model-spec',
+      content: 'param x = [0, 1, 4]\ny = sqrt(x)\nloss L = sum(y)\n',
+    });
+    await vscode.window.showTextDocument(note, vscode.ViewColumn.One);
+    try {
+      const result = await vscode.commands.executeCommand<CheckGradientsResult | undefined>(
+        commandIds.checkGradients,
+        note.uri,
+        0,
+      );
+      assert.ok(result, 'the command ran');
+      const checks = ours(note.uri).filter((d) => codeOf(d) === 'gradient-check');
+      assert.equal(checks.length, 1);
+      const [d] = checks;
+      assert.equal(note.getText(d.range), 'x');
+      assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+      assert.match(
+        d.message,
+        /^∂L\/∂x: not comparable — a NaN or ∞ here, not a wrong backward rule .* at x\[0\]: analytic inf, numeric NaN/,
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    }
+  });
+
   it('an edit to one block of a 50-block note updates that block alone, as fast as in a 1-block note', async () => {
     // Copies of the sample's block, each with its own W2 seed; block 17 (or the only one) is edited.
     const body = original.split('```model\n')[1].split('```')[0];
