@@ -86,7 +86,8 @@ export function troubleMessage(worker: WorkerName, trouble: WorkerTrouble): stri
   const why = trouble.kind === 'crashed' ? trouble.error.message : '';
   switch (worker) {
     case 'train':
-      // Train's worker has no time limit (Stop ends it): only a crash.
+      // Train's worker has no time limit (Stop ends it): a stuck run is worded as for `notes`.
+      if (trouble.kind === 'stuck') return troubleMessage('notes', trouble);
       return l10n.t(
         'Training stopped: the Backprop Notes engine crashed ({0}). The losses so far stay in the Train tab. Run Train again to start a fresh engine; if it crashes again, make the block’s tensors smaller.',
         why,
