@@ -24,7 +24,7 @@ import type {
   ViewSettings,
 } from '../src/protocol';
 import { bmatrix, compactNumber, shapeOf } from '../src/render/format';
-import { backpropNotFinite, notComparableWhy } from '../src/explain/not-comparable';
+import { backpropNotFinite, notComparableWhy } from '../src/render/not-comparable';
 import { l10n } from '../src/l10n';
 import { type Child, h } from './dom';
 import { type NotesContext, graphView, linearityView, memoryView, trainView } from './notes-views';

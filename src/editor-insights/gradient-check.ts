@@ -7,7 +7,7 @@
  */
 import type { TensorCheck } from '../engine/gradcheck';
 import type { Explanation } from '../explain/explanation';
-import { backpropNotFinite, notComparableWhy } from '../explain/not-comparable';
+import { backpropNotFinite, notComparableWhy } from '../render/not-comparable';
 import { l10n } from '../l10n';
 import { compactNumber, shapeText } from '../render/format';
 import type { CheckSettings, GradientCheckDiagnostic, Severity } from './types';

@@ -5,7 +5,7 @@
  */
 import type { Nested } from '../engine/tensor';
 import type { Explanation, ExplainedNode, GradientExplanation } from '../explain/explanation';
-import { backpropNotFinite, notComparableWhy } from '../explain/not-comparable';
+import { backpropNotFinite, notComparableWhy } from './not-comparable';
 import {
   type RenderOptions,
   type Renderable,

@@ -4,7 +4,8 @@
  * editor, so they say the same thing; each adds where to look next (the CLI's "Not finite"
  * section, the panel's warning above the table, the editor's warning at the statement).
  *
- * No vscode, no DOM; in the display language (src/l10n.ts).
+ * No vscode, no DOM; in the display language (src/l10n.ts). In src/render, not src/explain: the
+ * webview bundles it, and its bundle takes nothing from the engine or the explainer.
  */
 import type { NonFiniteValue, NotFinite } from '../engine/gradcheck';
 import { l10n } from '../l10n';
