@@ -26,9 +26,6 @@ import { parseSource } from '../../src/spec/index';
 /** What the live path explained with before the values-only mode (its full Explanation). */
 const fullLive: ExplainOptions = { gradientCheck: false, maxJacobianEntries: 0, maxPaths: 1 };
 
-/** A seed per test: FUZZ_SEED=<n> explores other blocks. */
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20261129;
-
 interface Tensor2 {
   readonly name: string;
   readonly cols: number;
@@ -231,7 +228,7 @@ test('values-only = full explanation on random networks: values, shapes, gradien
       if (pair.values.root?.seed === 'scalar') withLoss++;
       assertSameValues(text);
     }),
-    { numRuns: 100, seed: SEED },
+    { numRuns: 100 },
   );
   assert.ok(withLoss > 30, `only ${withLoss} of 100 blocks had a scalar loss`);
 });
@@ -244,7 +241,7 @@ test('values-only = full explanation on blocks with one character changed (error
       const i = at % text.length;
       assertSameValues(text.slice(0, i) + c + text.slice(i + 1));
     }),
-    { numRuns: 100, seed: SEED },
+    { numRuns: 100 },
   );
 });
 
