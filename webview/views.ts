@@ -24,7 +24,11 @@ import type {
   ViewSettings,
 } from '../src/protocol';
 import { bmatrix, compactNumber, shapeOf } from '../src/render/format';
-import { backpropNotFinite, notComparableWhy } from '../src/render/not-comparable';
+import {
+  backpropNotFinite,
+  notComparableWhy,
+  worstElementText,
+} from '../src/render/not-comparable';
 import { l10n } from '../src/l10n';
 import { type Child, h } from './dom';
 import { type NotesContext, graphView, linearityView, memoryView, trainView } from './notes-views';
@@ -817,7 +821,7 @@ function notComparableView(
         h(
           'li',
           { 'data-tensor': t.name },
-          `${positionText(t)}: ${notComparableWhy(t.worst!.notFinite!)}.`,
+          `${worstElementText(t)}: ${notComparableWhy(t.worst!.notFinite!)}.`,
         ),
       ),
     ),
@@ -845,11 +849,6 @@ function notComparableView(
         )
       : null,
   );
-}
-
-/** `W1[0, 1]` for the worst element, or the name of a scalar. */
-function positionText(t: TensorCheck): string {
-  return t.shape.length === 0 || !t.worst ? t.name : `${t.name}[${t.worst.position.join(', ')}]`;
 }
 
 function checkRow(t: TensorCheck, ctx: ViewContext): HTMLElement {

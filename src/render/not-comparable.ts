@@ -7,7 +7,7 @@
  * No vscode, no DOM; in the display language (src/l10n.ts). In src/render, not src/explain: the
  * webview bundles it, and its bundle takes nothing from the engine or the explainer.
  */
-import type { NonFiniteValue, NotFinite } from '../engine/gradcheck';
+import type { NonFiniteValue, NotFinite, TensorCheck } from '../engine/gradcheck';
 import { l10n } from '../l10n';
 
 /** `NaN`, `∞` or `−∞`, as the values are drawn everywhere else. */
@@ -43,4 +43,9 @@ export function notComparableWhy(n: NotFinite): string {
  */
 export function backpropNotFinite(n: NotFinite): boolean {
   return n.analytic !== null;
+}
+
+/** Where a tensor's worst element is: `W1[0, 1]`, or the name alone for a scalar. */
+export function worstElementText(t: TensorCheck): string {
+  return t.shape.length === 0 || !t.worst ? t.name : `${t.name}[${t.worst.position.join(', ')}]`;
 }

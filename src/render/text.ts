@@ -6,7 +6,7 @@
 import type { TensorCheck } from '../engine/gradcheck';
 import type { Nested } from '../engine/tensor';
 import type { Explanation, ExplainedNode, GradientExplanation } from '../explain/explanation';
-import { backpropNotFinite, notComparableWhy } from './not-comparable';
+import { backpropNotFinite, notComparableWhy, worstElementText } from './not-comparable';
 import {
   type RenderOptions,
   type Renderable,
@@ -377,8 +377,7 @@ function notComparableLines(e: Explanation, tensors: readonly TensorCheck[]): st
   for (const t of tensors) {
     const w = t.worst;
     if (!w?.notFinite) continue;
-    const at = t.shape.length === 0 ? t.name : `${t.name}[${w.position.join(', ')}]`;
-    out.push(`    ${at}: ${notComparableWhy(w.notFinite)}.`);
+    out.push(`    ${worstElementText(t)}: ${notComparableWhy(w.notFinite)}.`);
     if (backpropNotFinite(w.notFinite)) backprop = true;
     else step = true;
   }
